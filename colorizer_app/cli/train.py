@@ -1,0 +1,152 @@
+"""`colorizer-cli train`: fit one family on a folder of colour photos, resumably."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+from ..models import registry
+from ..models.checkpoint import CheckpointError, LoadedModel, load_model, new_model
+from ..models.networks import FAMILIES, ColorNet, NetSpec
+from ..training.data import load_photo_folder
+from ..training.objectives import LossConfig
+from ..training.trainer import TrainConfig, Trainer
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="train a model on a folder of colour photos")
+    p.add_argument("--model", required=True, choices=FAMILIES, help="model family")
+    p.add_argument("--data", required=True, type=Path, help="folder of colour photos (recursive)")
+    p.add_argument("--val", type=Path, help="folder of validation photos (default: hold out 5%%)")
+    p.add_argument("--steps", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True, help="output .safetensors file")
+    p.add_argument("--resume", type=Path, help="a .resume.safetensors file written by an earlier run")
+    p.add_argument("--init", help="start from this model (gan: a regression model, NoGAN-style)")
+    p.add_argument("--name", help="model name shown in the app (default: the file name)")
+    p.add_argument("--crop", type=int, default=128)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3; gan 2e-4)")
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--loss", choices=("l2", "smooth_l1"), default="l2", help="regression loss")
+    p.add_argument("--rarity-weighted", action="store_true", help="regression: rebalance rare colours")
+    p.add_argument("--rebalance-lambda", type=float, default=0.5)
+    p.add_argument("--l1-weight", type=float, default=100.0, help="gan: weight of the L1 term")
+    p.add_argument("--d-warmup", type=int, default=0, help="gan: discriminator-only steps first")
+    p.add_argument("--temperature", type=float, default=0.38, help="classification: T for validation")
+    p.add_argument("--val-every", type=int, default=1000)
+    p.add_argument("--val-images", type=int, default=256)
+    p.add_argument("--checkpoint-every", type=int, default=250)
+    p.add_argument("--limit", type=int, help="use only the first N photos (quick trials)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--spec", help="network widths as W0,W1,W2[,BLOCKS] (default 32,64,128,6)")
+    p.set_defaults(func=run)
+
+
+def _init_model(args) -> LoadedModel:
+    spec_overrides = None
+    if args.spec:
+        nums = [int(x) for x in args.spec.split(",")]
+        spec_overrides = {"widths": tuple(nums[:3])}
+        if len(nums) > 3:
+            spec_overrides["blocks"] = nums[3]
+    if not args.init:
+        if args.model == "gan":
+            print("note: a gan is best started from a trained regression model (--init regression)",
+                  file=sys.stderr)
+        return new_model(args.model, spec_overrides)
+    src = registry.load(args.init)
+    if args.model == "gan" and src.family in ("regression", "gan"):
+        spec = NetSpec.from_dict({**src.net.spec.to_dict(), "family": "gan"})
+        net = ColorNet(spec)
+        net.load_state_dict({k: v.float() for k, v in src.net.state_dict().items()})
+        return LoadedModel(net=net, meta={"base_model": src.name}, bins=None)
+    if src.family != args.model:
+        raise CheckpointError(f"--init {args.init}: is a {src.family} model, cannot start a {args.model} from it")
+    src.net.float()
+    src.meta = {"base_model": src.name}
+    return src
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        return torch.device("cpu")
+    return torch.device(name)
+
+
+def run(args) -> int:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    device = _device(args.device)
+    if world > 1:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rank = dist.get_rank() if world > 1 else 0
+    say = (lambda m: tqdm.write(m)) if rank == 0 else (lambda m: None)
+    try:
+        model = _init_model(args)
+        crop = args.crop - args.crop % 8
+        size = max(crop, round(crop * 1.125))
+        say(f"reading photos from {args.data} ...")
+        train = load_photo_folder(args.data, size, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
+        say(f"{len(train)} usable photos ({len(train.unreadable)} unreadable, {len(train.grayscale)} grayscale skipped)")
+        if len(train) == 0:
+            print(f"error: {args.data}: no usable colour photos", file=sys.stderr)
+            return 2
+        if args.val:
+            val = load_photo_folder(args.val, size, cache_dir=registry.cache_dir() / "photos")
+        elif len(train) >= 20:
+            train, val = train.split(max(1, len(train) // 20))
+        else:
+            val = None
+        loss = LossConfig(regression_loss=args.loss, rarity_weighted=args.rarity_weighted,
+                          rebalance_lambda=args.rebalance_lambda, l1_weight=args.l1_weight,
+                          d_warmup=args.d_warmup, temperature=args.temperature)
+        lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
+        cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
+                          warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,
+                          val_every=args.val_every, val_images=args.val_images, loss=loss)
+        meta = {
+            "name": args.name or args.out.stem,
+            "command": "colorizer-cli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            "data": {"train": str(args.data), "train_photos": len(train),
+                     "val": str(args.val) if args.val else "5% of train held out",
+                     "val_photos": len(val) if val is not None else 0},
+            **{k: v for k, v in model.meta.items() if k == "base_model"},
+        }
+        bar = tqdm(total=args.steps, unit="step", dynamic_ncols=True, disable=rank != 0)
+
+        def progress(step, total, losses, ips):
+            bar.n = step
+            post = {k: f"{v:.3f}" for k, v in losses.items()}
+            post["img/s"] = f"{ips:.0f}"
+            bar.set_postfix(post, refresh=False)
+            bar.refresh()
+
+        trainer = Trainer(cfg, model, train, val, args.out, device=device, on_progress=progress,
+                          log=say, meta=meta)
+        if args.resume:
+            trainer.load_resume(args.resume)
+            bar.n = trainer.step
+            say(f"resumed from {args.resume} at step {trainer.step}")
+        result = trainer.run()
+        bar.close()
+        if result.stopped:
+            say(f"stopped at step {result.steps_done}; resume with --resume {trainer.resume_path}")
+            return 130
+        say(f"wrote {args.out} after {result.steps_done} steps in {result.seconds / 60:.1f} min")
+        return 0
+    finally:
+        if world > 1:
+            dist.destroy_process_group()

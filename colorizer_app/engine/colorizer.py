@@ -1,0 +1,164 @@
+"""`Colorizer`: full-resolution photo in, colour photo of exactly the same size out.
+
+Only ab is predicted, at a working size (short side `size`, aspect kept, padded to the network's
+stride and cropped back); it is upsampled to full resolution and merged with the photo's own L,
+so detail and size are preserved exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..imaging.lab import lab_to_uint8, lightness_from_uint8
+from ..models import registry
+from ..models.bins import DEFAULT_TEMPERATURE, annealed_mean
+from ..models.checkpoint import LoadedModel
+from .device import DeviceChoice, choose_device
+
+DEFAULT_SIZE = 256
+
+
+@dataclass
+class ColorizeResult:
+    rgb: np.ndarray  # (H, W, 3) uint8, the input's pixel size
+    was_colour: bool  # the input had colour; its own L was used and its colours were replaced
+    seconds: float
+    device: str
+
+
+def is_colour_array(pixels: np.ndarray) -> bool:
+    if pixels.ndim == 2 or pixels.shape[2] == 1:
+        return False
+    p = pixels[::4, ::4].astype(np.int16)
+    spread = np.abs(p[..., 0] - p[..., 1]) + np.abs(p[..., 1] - p[..., 2])
+    return bool((spread > 4).mean() > 0.001)
+
+
+def working_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
+    """Short side `size` (never upscaled past the photo), aspect kept."""
+    short = max(stride, min(size, min(h, w)))
+    scale = short / min(h, w)
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+class Colorizer:
+    def __init__(self, model: LoadedModel | str | Path = "classification", device: str = "auto",
+                 size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
+                 on_warning: Callable[[str], None] | None = None):
+        self.model = model if isinstance(model, LoadedModel) else registry.load(model)
+        self.on_warning = on_warning or (lambda msg: None)
+        self.size = int(size)
+        self.temperature = (temperature if temperature is not None
+                            else float(self.model.meta.get("default_temperature", DEFAULT_TEMPERATURE)))
+        self.vibrance = float(vibrance)
+        self.set_device(device)
+
+    # --- device ------------------------------------------------------------------------------
+
+    def set_device(self, request: str) -> DeviceChoice:
+        choice = choose_device(request)
+        if choice.message:
+            self.on_warning(choice.message)
+        self.choice = choice
+        self.device = choice.device
+        self.model.net.to(self.device).float().eval()
+        return choice
+
+    def _fallback_to_cpu(self, err: Exception) -> None:
+        self.on_warning(f"the GPU ran out of memory ({str(err).splitlines()[0]}); continuing on the CPU")
+        self.model.net.cpu()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        self.choice = DeviceChoice(torch.device("cpu"), "fell back to the CPU after a GPU out-of-memory error")
+        self.device = self.choice.device
+
+    # --- network -----------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def _net_ab(self, L_work: torch.Tensor) -> torch.Tensor:
+        """(B, 1, h, w) L at working size -> (B, 2, h, w) ab, on the CPU."""
+        stride = self.model.net.spec.stride
+        h, w = L_work.shape[-2:]
+        ph, pw = (-h) % stride, (-w) % stride
+        x = F.pad(L_work, (0, pw, 0, ph), mode="replicate") if ph or pw else L_work
+        x = x.to(self.device)
+        if self.device.type == "cuda":
+            with torch.autocast("cuda", dtype=torch.float16):
+                out = self.model.net(x)
+        else:
+            out = self.model.net(x)
+        out = out.float()
+        if self.model.family == "classification":
+            out = annealed_mean(out, self.model.bins, self.temperature)
+        ab = F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return ab[..., :h, :w].cpu()
+
+    def net_ab(self, L_work: torch.Tensor) -> torch.Tensor:
+        try:
+            return self._net_ab(L_work)
+        except torch.cuda.OutOfMemoryError as e:
+            self._fallback_to_cpu(e)
+            return self._net_ab(L_work)
+
+    # --- public API ------------------------------------------------------------------------------
+
+    def lightness(self, pixels: np.ndarray) -> torch.Tensor:
+        if pixels.dtype != np.uint8:
+            raise TypeError("Colorizer expects uint8 pixels (imaging.io.load_image gives them)")
+        if pixels.ndim == 3 and pixels.shape[2] == 1:
+            pixels = pixels[..., 0]
+        return lightness_from_uint8(torch.from_numpy(np.ascontiguousarray(pixels)))
+
+    def _work_L(self, L: torch.Tensor) -> torch.Tensor:
+        h, w = L.shape[-2:]
+        wh, ww = working_shape(h, w, self.size, self.model.net.spec.stride)
+        if (wh, ww) == (h, w):
+            return L[None]
+        return F.interpolate(L[None], size=(wh, ww), mode="bilinear", align_corners=False, antialias=True)
+
+    def _finish(self, L: torch.Tensor, ab_work: torch.Tensor) -> np.ndarray:
+        ab = F.interpolate(ab_work[None], size=L.shape[-2:], mode="bilinear", align_corners=False)[0]
+        if self.vibrance != 1.0:
+            ab.mul_(self.vibrance)
+        return lab_to_uint8(L, ab).numpy()
+
+    def colorize(self, pixels: np.ndarray) -> ColorizeResult:
+        """uint8 (H, W) or (H, W, 3) -> colour (H, W, 3) uint8 of the same size."""
+        t0 = time.perf_counter()
+        L = self.lightness(pixels)
+        ab_work = self.net_ab(self._work_L(L))[0]
+        rgb = self._finish(L, ab_work)
+        return ColorizeResult(rgb, is_colour_array(pixels), time.perf_counter() - t0, self.choice.label)
+
+    def colorize_many(self, images: Sequence[np.ndarray], batch: int = 8,
+                      should_stop: Callable[[], bool] | None = None) -> Iterable[ColorizeResult]:
+        """Images whose working sizes match share one network call; results come in input order."""
+        i = 0
+        while i < len(images):
+            if should_stop and should_stop():
+                return
+            t0 = time.perf_counter()
+            Ls = [self.lightness(images[i])]
+            works = [self._work_L(Ls[0])]
+            while (len(works) < batch and i + len(works) < len(images)):
+                L = self.lightness(images[i + len(works)])
+                wk = self._work_L(L)
+                if wk.shape != works[0].shape:
+                    break
+                Ls.append(L)
+                works.append(wk)
+            abs_ = self.net_ab(torch.cat(works))
+            per = (time.perf_counter() - t0) / len(works)
+            for k, (L, ab) in enumerate(zip(Ls, abs_)):
+                t1 = time.perf_counter()
+                rgb = self._finish(L, ab)
+                yield ColorizeResult(rgb, is_colour_array(images[i + k]), per + time.perf_counter() - t1,
+                                     self.choice.label)
+            i += len(works)

@@ -1,0 +1,514 @@
+"""Reading and writing photos: the one place that talks to Pillow about files.
+
+Everything that comes out of `load_image` is plain uint8 numpy, upright, with alpha flattened
+onto white, so the rest of the app never has to think about Pillow modes, bit depths or EXIF
+rotation. Every failure becomes an `ImageError` naming the file, so a batch can report the bad
+file and carry on. `save_image` writes atomically and refuses to overwrite the inputs, because
+losing someone's original photo is the one mistake this app must never make.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import struct
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+)
+OUTPUT_FORMATS: dict[str, str] = {"png": ".png", "jpg": ".jpg", "tif": ".tif", "webp": ".webp"}
+MAX_PIXELS: int = 250_000_000
+
+# Pillow format names we are willing to decode. Anything else (EPS, which runs Ghostscript, or
+# one of Pillow's many exotic readers) is refused even when it hides behind a .jpg name.
+_READ_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "BMP")  # JPEG also yields MPO files
+# Output extension -> Pillow format name.
+_WRITE_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".webp": "WEBP",
+    ".bmp": "BMP",
+}
+_METADATA_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "WEBP"})
+
+# An RGB pixel counts as coloured when its channels differ by more than this many levels
+# (JPEG chroma rounding alone gives 1-2); the image counts as colour when more than
+# _COLOUR_FRACTION of its pixels do (so a few stray specks do not make a photo "colour").
+_GRAY_TOLERANCE = 2
+_COLOUR_FRACTION = 0.001
+
+_EXIF_HEADER = b"Exif\x00\x00"
+_ORIENTATION_TAG = 0x0112
+_EXIF_IFD_TAG = 0x8769
+_GPS_IFD_TAG = 0x8825
+# Descriptive TIFF tags worth carrying when the source is a TIFF (whose "EXIF" is its own tag
+# directory, mixed with strip offsets and other layout tags that must not be copied).
+_DESCRIPTIVE_TAGS = (270, 271, 272, 305, 306, 315, 33432)  # description, make, model,
+# software, date/time, artist, copyright
+_JPEG_MAX_EXIF = 65533  # the biggest EXIF segment a JPEG marker can hold (Pillow refuses more)
+
+# value / 257, rounded, for every 16-bit value: a table lookup needs no 32-bit temporaries.
+_U16_TO_U8 = ((np.arange(65536, dtype=np.uint32) + 128) // 257).astype(np.uint8)
+
+
+class ImageError(Exception):
+    """An unreadable or unwritable image; str(e) is "<file>: <problem>".
+
+    The arguments stay in `args` so the error survives pickling to and from worker processes.
+    """
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        super().__init__(str(path), problem)
+        self.path = Path(path)
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}"
+
+
+@dataclass(eq=False)
+class LoadedImage:
+    """A decoded photo plus the metadata to carry to its colourised output."""
+
+    path: Path
+    pixels: np.ndarray = field(repr=False)  # uint8 (H, W) gray or (H, W, 3) RGB, upright
+    is_colour: bool
+    exif: bytes | None = field(repr=False)  # "Exif\0\0"-prefixed, Orientation already 1
+    icc_profile: bytes | None = field(repr=False)
+    source_mode: str  # Pillow mode of the file, e.g. "L", "I;16", "CMYK"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), Pillow's order."""
+        return int(self.pixels.shape[1]), int(self.pixels.shape[0])
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_image(path: str | Path) -> LoadedImage:
+    """Decode a photo to uint8 pixels, upright, alpha on white, 16-bit scaled to 8-bit.
+
+    Raises ImageError (never a raw Pillow or OS error) for anything that cannot be read.
+    """
+    path = Path(path)
+    _check_regular_file(path)
+    try:
+        with _strict_pillow(), Image.open(path, formats=_READ_FORMATS) as img:
+            # Image.open only parsed the header: refuse bombs before decoding a single pixel.
+            _check_dimensions(path, img.size)
+            img.load()
+            source_mode = img.mode
+            exif = _exif_for_output(img)
+            icc = img.info.get("icc_profile") or None
+            try:
+                upright = ImageOps.exif_transpose(img)
+            except Exception:  # unreadable EXIF must not make the photo unreadable
+                upright, exif = img.copy(), None
+            pixels, is_colour = _to_uint8(upright, icc)
+        if source_mode == "CMYK":
+            icc = None  # the pixels are RGB now; a CMYK profile would misdescribe them
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        # Pillow's own check (set to our limit by _strict_pillow) fired inside Image.open.
+        raise ImageError(
+            path,
+            f"image is too large (over {MAX_PIXELS:,} pixels); "
+            "refusing a possible decompression bomb",
+        ) from e
+    except UnidentifiedImageError as e:
+        raise ImageError(path, "not a supported image file (JPEG, PNG, TIFF, WebP or BMP)") from e
+    except EOFError as e:
+        raise ImageError(path, "file is truncated") from e
+    except MemoryError as e:
+        raise ImageError(path, "not enough memory to decode the image") from e
+    except Exception as e:  # Pillow raises OSError, SyntaxError, ValueError, struct.error...
+        if "truncated" in str(e).lower():
+            raise ImageError(path, "file is truncated") from e
+        if isinstance(e, OSError) and e.errno is not None:  # a real OS error, e.g. permissions
+            raise ImageError(path, f"cannot read file: {_reason(e)}") from e
+        raise ImageError(path, f"cannot decode image: {_reason(e)}") from e
+    return LoadedImage(path, pixels, is_colour, exif, icc, source_mode)
+
+
+def _check_regular_file(path: Path) -> None:
+    """Clear messages for the common mistakes; never open a FIFO or device (it may block)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ImageError(path, "file not found") from None
+    except OSError as e:
+        raise ImageError(path, f"cannot access file: {_reason(e)}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageError(path, "is a directory, not an image file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ImageError(path, "not a regular file")
+    if st.st_size == 0:
+        raise ImageError(path, "file is empty")
+
+
+def _check_dimensions(path: Path, size: tuple[int, int]) -> None:
+    """Refuse empty images and decompression bombs using the header's size alone."""
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise ImageError(path, f"image has zero size ({width}x{height})")
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            path,
+            f"image is too large ({width}x{height} = {width * height:,} pixels, "
+            f"limit {MAX_PIXELS:,}); refusing a possible decompression bomb",
+        )
+
+
+_pillow_lock = threading.Lock()
+_pillow_users = 0
+_pillow_saved: tuple[int | None, bool] = (None, False)
+
+
+@contextmanager
+def _strict_pillow() -> Iterator[None]:
+    """Run with Pillow's globals set the way this module needs them, then put them back.
+
+    LOAD_TRUNCATED_IMAGES must be off or a half-downloaded JPEG decodes "fine" with a grey
+    bottom half; Pillow's bomb limit is set to ours so MAX_PIXELS is the policy whatever
+    another library configured. Reference counted so concurrent loads can overlap.
+    """
+    global _pillow_users, _pillow_saved
+    with _pillow_lock:
+        if _pillow_users == 0:
+            _pillow_saved = (Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES)
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+        _pillow_users += 1
+    try:
+        yield
+    finally:
+        with _pillow_lock:
+            _pillow_users -= 1
+            if _pillow_users == 0:
+                Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = _pillow_saved
+
+
+def _to_uint8(img: Image.Image, icc: bytes | None) -> tuple[np.ndarray, bool]:
+    """Any Pillow mode -> (uint8 pixels, is_colour); gray-valued RGB comes back 2-D."""
+    mode = img.mode
+    has_alpha = mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in img.info
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        arr = np.asarray(img)
+        if arr.dtype.kind == "u" and arr.itemsize == 2:  # any byte order (I;16, I;16B)
+            return _U16_TO_U8[arr], False
+        return _scale_numeric(arr), False
+    if mode in ("1", "L") and not has_alpha:
+        return np.array(img.convert("L")), False
+    if mode == "CMYK":
+        rgb_img = _cmyk_to_rgb(img, icc)
+    elif has_alpha:
+        rgb_img = _flatten_on_white(img)
+    else:
+        rgb_img = img.convert("RGB")
+    return _gray_if_neutral(np.array(rgb_img))
+
+
+def _scale_numeric(arr: np.ndarray) -> np.ndarray:
+    """32-bit int / float gray -> uint8, guessing the range from the data.
+
+    Floats up to 1.0 are taken as 0..1, data up to 255 as 8-bit, anything larger as 16-bit
+    (Pillow stores 16-bit images as "I"); values outside the range are clipped.
+    """
+    data = np.nan_to_num(arr.astype(np.float32, copy=False), nan=0.0, posinf=65535.0, neginf=0.0)
+    peak = float(data.max())
+    if arr.dtype.kind == "f" and peak <= 1.0:
+        scaled = data * 255.0
+    elif peak <= 255.0:
+        scaled = data
+    else:
+        scaled = np.clip(data, 0.0, 65535.0) / 257.0
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def _flatten_on_white(img: Image.Image) -> Image.Image:
+    """Composite any alpha / transparent palette entry over white (what viewers show)."""
+    rgba = img.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _cmyk_to_rgb(img: Image.Image, icc: bytes | None) -> Image.Image:
+    """Use the embedded CMYK profile when lcms can, else Pillow's naive conversion."""
+    if icc:
+        try:
+            from PIL import ImageCms
+
+            src = ImageCms.ImageCmsProfile(BytesIO(icc))
+            dst = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+            return ImageCms.profileToProfile(img, src, dst, outputMode="RGB")
+        except Exception:  # broken or mismatched profile, or no lcms: fall back
+            pass
+    return img.convert("RGB")
+
+
+def _gray_if_neutral(rgb: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Return (rgb, True) for real colour, else (2-D gray, False).
+
+    Scans in row blocks and stops as soon as enough coloured pixels are seen, so colour photos
+    exit early and huge images need no full-size temporaries.
+    """
+    height, width = rgb.shape[:2]
+    allowed = height * width * _COLOUR_FRACTION
+    rows = max(1, 1_000_000 // max(width, 1))
+    coloured = 0
+    for top in range(0, height, rows):
+        block = rgb[top : top + rows]
+        spread = block.max(axis=2) - block.min(axis=2)
+        coloured += int(np.count_nonzero(spread > _GRAY_TOLERANCE))
+        if coloured > allowed:
+            return rgb, True
+    # Pillow's luma weights sum to exactly 1, so equal channels map to the same value.
+    return np.array(Image.fromarray(rgb).convert("L")), False
+
+
+def _exif_for_output(img: Image.Image) -> bytes | None:
+    """The source EXIF to carry to the output, with Orientation 1 (the pixels get rotated)."""
+    raw = img.info.get("exif")
+    if raw:
+        return _upright_exif(raw)
+    try:
+        tags = img.getexif()  # TIFF tags, or EXIF stored in a PNG text chunk
+        out = Image.Exif()
+        for tag in _DESCRIPTIVE_TAGS:
+            if tag in tags:
+                out[tag] = tags[tag]
+        found = len(out) > 0
+        for ifd_tag in (_EXIF_IFD_TAG, _GPS_IFD_TAG):
+            sub = tags.get_ifd(ifd_tag)
+            if sub:
+                out.get_ifd(ifd_tag).update(sub)
+                found = True
+        return out.tobytes() if found else None
+    except Exception:  # metadata is a nicety; never fail a load over it
+        return None
+
+
+def _upright_exif(raw: bytes) -> bytes | None:
+    """Set Orientation to 1 and unlink the thumbnail IFD by editing the bytes in place.
+
+    Editing in place rather than re-serialising keeps maker notes (full of absolute offsets)
+    intact. The thumbnail goes because it shows the original, unrotated, uncoloured photo.
+    Returns None for a block too broken to edit, rather than carrying a wrong orientation.
+    """
+    data = bytearray(raw if raw.startswith(_EXIF_HEADER) else _EXIF_HEADER + raw)
+    base = len(_EXIF_HEADER)  # offsets inside EXIF count from the TIFF header
+    order = {b"II": "<", b"MM": ">"}.get(bytes(data[base : base + 2]))
+    if order is None:
+        return None
+    try:
+        magic, ifd0 = struct.unpack_from(order + "HI", data, base + 2)
+        if magic != 42:
+            return None
+        (count,) = struct.unpack_from(order + "H", data, base + ifd0)
+        for i in range(count):
+            entry = base + ifd0 + 2 + 12 * i
+            tag, kind, n = struct.unpack_from(order + "HHI", data, entry)
+            if tag == _ORIENTATION_TAG:
+                if n != 1 or kind not in (3, 4):  # not a SHORT/LONG we can rewrite safely
+                    return None
+                # The value sits inline, left-justified, so it starts at entry + 8 either way.
+                struct.pack_into(order + ("H" if kind == 3 else "I"), data, entry + 8, 1)
+        struct.pack_into(order + "I", data, base + ifd0 + 2 + 12 * count, 0)  # no IFD1
+    except struct.error:
+        return None
+    return bytes(data)
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def save_image(
+    pixels: np.ndarray,
+    path: str | Path,
+    *,
+    exif: bytes | None = None,
+    icc_profile: bytes | None = None,
+    quality: int = 95,
+    protected: Iterable[str | Path] = (),
+) -> Path:
+    """Write uint8 (H, W) or (H, W, 3) pixels atomically; format from the extension.
+
+    The data goes to a hidden temporary file beside the target and is renamed over it only
+    once complete, so a crash or error never leaves a half-written photo. Refuses to replace
+    any file in `protected` (the inputs). EXIF/ICC are carried where the format allows.
+    """
+    path = Path(path)
+    fmt = _WRITE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        valid = ", ".join(sorted(_WRITE_FORMATS))
+        raise ImageError(path, f"unsupported output format {path.suffix!r} (use one of {valid})")
+    image = _pixels_to_image(path, pixels)
+    for other in protected:
+        if _same_file(path, Path(other)):
+            raise ImageError(path, "refusing to overwrite an input file")
+    if path.is_dir():
+        raise ImageError(path, "is a directory, cannot write an image there")
+    options = _save_options(fmt, image.mode, exif, icc_profile, quality)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temp(path)
+    except OSError as e:
+        raise ImageError(path, f"cannot write image: {_reason(e)}") from e
+    try:
+        with os.fdopen(fd, "wb") as f:
+            image.save(f, format=fmt, **options)
+        os.replace(tmp, path)
+    except BaseException as e:  # also Ctrl-C: never leave the temporary file behind
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if not isinstance(e, Exception):
+            raise
+        raise ImageError(path, f"cannot write image: {_reason(e)}") from e
+    return path
+
+
+def _pixels_to_image(path: Path, pixels: np.ndarray) -> Image.Image:
+    """Check the array is what the app produces, so a bug upstream fails loudly here."""
+    ok_shape = isinstance(pixels, np.ndarray) and (
+        pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)
+    )
+    if not ok_shape or pixels.dtype != np.uint8 or pixels.size == 0:
+        desc = (
+            f"{pixels.dtype} array of shape {pixels.shape}"
+            if isinstance(pixels, np.ndarray)
+            else type(pixels).__name__
+        )
+        raise ImageError(path, f"cannot save {desc}: expected uint8 (H, W) or (H, W, 3)")
+    return Image.fromarray(np.ascontiguousarray(pixels))
+
+
+def _save_options(
+    fmt: str, mode: str, exif: bytes | None, icc: bytes | None, quality: int
+) -> dict:
+    """Per-format Pillow save arguments, carrying metadata only where it is valid."""
+    options: dict = {}
+    if fmt == "JPEG":
+        options["quality"] = quality
+        if quality >= 90:
+            options["subsampling"] = 0  # 4:4:4: keep the colour we just added sharp
+    elif fmt == "WEBP":
+        options["quality"] = quality
+    elif fmt == "TIFF":
+        options["compression"] = "tiff_lzw"  # lossless and read by everything
+    if fmt not in _METADATA_FORMATS:
+        return options
+    if exif:
+        exif = exif if exif.startswith(_EXIF_HEADER) else _EXIF_HEADER + exif
+        if not (fmt == "JPEG" and len(exif) > _JPEG_MAX_EXIF):  # too big for JPEG: drop
+            options["exif"] = exif
+    if icc and _icc_matches(icc, mode):
+        options["icc_profile"] = icc
+    return options
+
+
+def _icc_matches(icc: bytes, mode: str) -> bool:
+    """An ICC profile must describe the pixels' colour space (e.g. no gray profile on RGB)."""
+    wanted = b"RGB " if mode == "RGB" else b"GRAY"
+    return len(icc) >= 20 and icc[16:20] == wanted
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """True if a and b name the same file: same resolved path, or a hard link / other case."""
+    if os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b)):
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """Create an empty hidden sibling of `path` with the same suffix.
+
+    os.open with mode 0o666 lets the umask decide permissions like any normal save;
+    tempfile.mkstemp would leave the final photo readable by its owner only (0600).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = path.with_name(f".{path.stem[:40]}.{secrets.token_hex(6)}.tmp{path.suffix}")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # 48 random bits: practically never, but do not clobber it
+            continue
+
+
+def _reason(e: BaseException) -> str:
+    """A short human reason; OSError's strerror avoids echoing our temporary file names."""
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return str(e) or type(e).__name__
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def iter_image_files(paths: Iterable[str | Path], recursive: bool = True) -> list[Path]:
+    """Expand folders to their image files; keep explicitly named files as given.
+
+    Folder contents are sorted and skip hidden files/folders (thumbnails caches, our own
+    temporary files). Explicit files are kept even with an unknown extension so the loader
+    can tell the user what is wrong with them. Each file appears once, in argument order.
+    """
+    result: list[Path] = []
+    seen: set[str] = set()
+    for given in paths:
+        given = Path(given)
+        found = _images_in(given, recursive) if given.is_dir() else [given]
+        for p in found:
+            key = os.path.normcase(os.path.realpath(p))
+            if key not in seen:
+                seen.add(key)
+                result.append(p)
+    return result
+
+
+def _images_in(folder: Path, recursive: bool) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")] if recursive else []
+        for name in files:
+            if name.startswith("."):
+                continue
+            if os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS:
+                found.append(Path(root) / name)
+    return sorted(found)
+
+
+def output_path(input_path: Path, out_dir: Path, fmt: str, pattern: str = "{stem}") -> Path:
+    """out_dir / (pattern with {stem} filled in + the format's extension)."""
+    ext = OUTPUT_FORMATS.get(fmt.lower()) if isinstance(fmt, str) else None
+    if ext is None:
+        valid = ", ".join(OUTPUT_FORMATS)
+        raise ValueError(f"unknown output format {fmt!r}; valid formats: {valid}")
+    try:
+        name = pattern.format(stem=Path(input_path).stem)
+    except (KeyError, IndexError, ValueError) as e:
+        raise ValueError(
+            f"invalid file name pattern {pattern!r}: only {{stem}} is available ({e})"
+        ) from e
+    if not name or name in (".", "..") or "/" in name or "\\" in name:
+        raise ValueError(f"file name pattern {pattern!r} gives an invalid file name {name!r}")
+    return Path(out_dir) / (name + ext)

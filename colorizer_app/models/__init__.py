@@ -1,0 +1,1 @@
+"""The three network families, ab bins and decoding, the checkpoint format and the model registry."""

@@ -1,0 +1,151 @@
+"""The networks: one encoder-decoder for the three families, and a PatchGAN discriminator.
+
+ColorNet takes L in [0, 100] at any size divisible by its stride (8) and returns, at 1/4 of the
+input resolution, ab in Lab units (regression, gan) or logits over the ab bins (classification).
+Normalisation constants come from the spec, which every checkpoint stores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..imaging import lab
+
+FAMILIES = ("regression", "classification", "gan")
+
+
+@dataclass
+class NetSpec:
+    family: str
+    out_channels: int = 2
+    widths: tuple[int, int, int] = (32, 64, 128)
+    blocks: int = 6
+    l_center: float = lab.L_CENTER
+    l_scale: float = lab.L_SCALE
+    ab_scale: float = lab.AB_SCALE
+
+    stride = 8  # input sizes must be multiples of this
+    out_stride = 4  # output is this much smaller than the input
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["widths"] = list(self.widths)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "NetSpec":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown spec fields {sorted(unknown)}")
+        d = dict(d)
+        if "widths" in d:
+            d["widths"] = tuple(int(w) for w in d["widths"])
+        spec = cls(**d)
+        if spec.family not in FAMILIES:
+            raise ValueError(f"unknown family {spec.family!r}")
+        return spec
+
+
+@dataclass
+class DiscSpec:
+    widths: tuple[int, int, int] = (64, 128, 128)
+    l_center: float = lab.L_CENTER
+    l_scale: float = lab.L_SCALE
+    ab_scale: float = lab.AB_SCALE
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["widths"] = list(self.widths)
+        return d
+
+
+def conv_bn(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    )
+
+
+class ResBlock(nn.Module):
+    def __init__(self, ch: int, dilation: int):
+        super().__init__()
+        self.conv1 = conv_bn(ch, ch, dilation=dilation)
+        self.conv2 = nn.Conv2d(ch, ch, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(ch)
+
+    def forward(self, x):
+        return F.relu(x + self.bn2(self.conv2(self.conv1(x))), inplace=True)
+
+
+class GlobalContext(nn.Module):
+    """Adds a whole-image summary to every position: a sky is blue everywhere or nowhere."""
+
+    def __init__(self, ch: int):
+        super().__init__()
+        self.fc = nn.Sequential(nn.Linear(ch, ch), nn.ReLU(inplace=True), nn.Linear(ch, ch))
+
+    def forward(self, x):
+        g = self.fc(x.mean(dim=(2, 3)))
+        return F.relu(x + g[:, :, None, None], inplace=True)
+
+
+class ColorNet(nn.Module):
+    def __init__(self, spec: NetSpec):
+        super().__init__()
+        self.spec = spec
+        w0, w1, w2 = spec.widths
+        self.stem = nn.Sequential(conv_bn(1, w0, stride=2), conv_bn(w0, w0))  # 1/2
+        self.down1 = nn.Sequential(conv_bn(w0, w1, stride=2), conv_bn(w1, w1))  # 1/4
+        self.down2 = conv_bn(w1, w2, stride=2)  # 1/8
+        dilations = [1, 2, 4, 1, 2, 4, 1, 2][: spec.blocks]
+        trunk: list[nn.Module] = [ResBlock(w2, d) for d in dilations]
+        trunk.insert(len(trunk) // 2, GlobalContext(w2))
+        self.trunk = nn.Sequential(*trunk)
+        self.up = nn.Sequential(conv_bn(w2 + w1, w1), conv_bn(w1, w1))  # back at 1/4
+        self.head = nn.Conv2d(w1, spec.out_channels, 1)
+
+    def forward(self, L: torch.Tensor) -> torch.Tensor:
+        x = (L - self.spec.l_center) / self.spec.l_scale
+        s4 = self.down1(self.stem(x))
+        x = self.trunk(self.down2(s4))
+        x = F.interpolate(x, size=s4.shape[-2:], mode="bilinear", align_corners=False)
+        out = self.head(self.up(torch.cat((x, s4), dim=1)))
+        if self.spec.family == "classification":
+            return out
+        return out * self.spec.ab_scale
+
+
+class PatchDiscriminator(nn.Module):
+    """PatchGAN on (L, ab) at the generator's output resolution (1/4): judges colour, not sharpness."""
+
+    def __init__(self, spec: DiscSpec):
+        super().__init__()
+        self.spec = spec
+        w0, w1, w2 = spec.widths
+        act = lambda: nn.LeakyReLU(0.2, inplace=True)  # noqa: E731
+        self.net = nn.Sequential(
+            nn.Conv2d(3, w0, 3, padding=1), act(),
+            nn.Conv2d(w0, w1, 4, 2, 1, bias=False), nn.BatchNorm2d(w1), act(),
+            nn.Conv2d(w1, w2, 3, padding=1, bias=False), nn.BatchNorm2d(w2), act(),
+            nn.Conv2d(w2, w2, 4, 2, 1, bias=False), nn.BatchNorm2d(w2), act(),
+            nn.Conv2d(w2, 1, 3, padding=1),
+        )
+
+    def forward(self, L_low: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+        s = self.spec
+        x = torch.cat(((L_low - s.l_center) / s.l_scale, ab / s.ab_scale), dim=1)
+        return self.net(x)
+
+
+def build_net(spec: NetSpec) -> ColorNet:
+    return ColorNet(spec)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

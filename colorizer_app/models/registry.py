@@ -1,0 +1,87 @@
+"""Where models come from: the bundled weights/ folder and the user's data folder.
+
+A model is named by family ("regression", "classification", "gan"), by a user model's name, or
+by a path to a .safetensors file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from .checkpoint import CheckpointError, LoadedModel, load_model, read_safetensors
+from .networks import FAMILIES
+
+APP_NAME = "colorizer"
+
+
+def bundled_dir() -> Path:
+    """weights/ beside the package in a checkout; COLORIZER_WEIGHTS overrides it."""
+    env = os.environ.get("COLORIZER_WEIGHTS")
+    if env:
+        return Path(env)
+    inside = Path(__file__).resolve().parent.parent / "weights"  # installed wheels ship it here
+    if inside.is_dir():
+        return inside
+    return Path(__file__).resolve().parent.parent.parent / "weights"
+
+
+def user_models_dir() -> Path:
+    env = os.environ.get("COLORIZER_USER_MODELS")
+    return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME)) / "models"
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+@dataclass
+class ModelEntry:
+    name: str
+    path: Path
+    family: str
+    bundled: bool
+    meta: dict
+
+
+def list_models() -> list[ModelEntry]:
+    """Every loadable model: bundled ones first (in family order), then the user's, by name."""
+    entries = []
+    for folder, bundled in ((bundled_dir(), True), (user_models_dir(), False)):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.safetensors")):
+            if path.name.endswith(".resume.safetensors"):
+                continue
+            try:
+                _, meta = read_safetensors(path)
+            except CheckpointError:
+                continue
+            if meta.get("family") not in FAMILIES or meta.get("kind") == "resume":
+                continue
+            entries.append(ModelEntry(meta.get("name") or path.stem, path, meta["family"], bundled, meta))
+    order = {f: i for i, f in enumerate(FAMILIES)}
+    entries.sort(key=lambda e: (not e.bundled, order.get(e.name, 99), e.name.lower()))
+    return entries
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    """A model name or file path -> the checkpoint file, with an error that lists what exists."""
+    s = str(name_or_path)
+    p = Path(s).expanduser()
+    if s.endswith(".safetensors") or p.is_file():
+        if not p.is_file():
+            raise CheckpointError(f"{p}: no such model file")
+        return p
+    for e in list_models():
+        if e.name == s or e.path.stem == s:
+            return e.path
+    known = ", ".join(e.name for e in list_models()) or "none found"
+    raise CheckpointError(f"unknown model {s!r} (available: {known}; or give a .safetensors path)")
+
+
+def load(name_or_path: str | os.PathLike, expect_family: str | None = None) -> LoadedModel:
+    return load_model(resolve(name_or_path), expect_family)

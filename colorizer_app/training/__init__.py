@@ -1,0 +1,1 @@
+"""Training: folder datasets, losses per family, and a family-agnostic Trainer with callbacks."""

@@ -1,0 +1,209 @@
+"""One objective per family: its networks, optimisers and loss. The Trainer knows none of this.
+
+An objective exposes `train_step(L, ab) -> losses`, `predict_ab(L)` for validation, and its
+state for checkpoints. The GAN follows pix2pix (L1 x 100 + LSGAN loss, PatchGAN on (L, ab)) and
+DeOldify's NoGAN recipe: the generator starts from a trained L1/L2 model and the discriminator
+is warmed up alone before the short adversarial phase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..models import bins as B
+from ..models.checkpoint import LoadedModel
+from ..models.networks import DiscSpec, PatchDiscriminator
+
+
+@dataclass
+class LossConfig:
+    regression_loss: str = "l2"  # or "smooth_l1"
+    rarity_weighted: bool = False  # regression: weight pixels by rarity of their colour
+    rebalance_lambda: float = B.REBALANCE_LAMBDA
+    l1_weight: float = 100.0  # gan
+    d_warmup: int = 0  # gan: steps training only the discriminator
+    temperature: float = B.DEFAULT_TEMPERATURE  # classification: decoding for validation
+
+
+def set_requires_grad(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+def downsample_ab(ab: torch.Tensor, factor: int) -> torch.Tensor:
+    return F.avg_pool2d(ab, factor)
+
+
+def class_weights_from(sample_ab: torch.Tensor, centres: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Smoothed empirical prior over the bins and its rebalancing weights (E[w] = 1)."""
+    prior = B.smooth_prior(B.bin_histogram(sample_ab, centres), centres)
+    return prior, B.rebalance_weights(prior, lam)
+
+
+class Objective:
+    name = "base"
+
+    def __init__(self, model: LoadedModel, cfg: LossConfig, lr: float, wrap=lambda m: m):
+        self.model = model
+        self.cfg = cfg
+        self.net = wrap(model.net)
+        self.opt = torch.optim.AdamW(model.net.parameters(), lr=lr, weight_decay=1e-4, betas=(0.9, 0.99))
+        self.extra_meta: dict = {}
+
+    @property
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.opt]
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"net": self.model.net}
+
+    def train(self, mode: bool = True) -> None:
+        for m in self.modules().values():
+            m.train(mode)
+
+    def predict_ab(self, L: torch.Tensor) -> torch.Tensor:
+        return self.model.net(L)
+
+    def buffers(self) -> dict[str, torch.Tensor]:
+        return {}
+
+    def load_buffers(self, buffers: dict[str, torch.Tensor]) -> None:
+        pass
+
+    def _step(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+
+class RegressionObjective(Objective):
+    name = "regression"
+
+    def __init__(self, model, cfg, lr, wrap=lambda m: m, prior_sample: torch.Tensor | None = None):
+        super().__init__(model, cfg, lr, wrap)
+        self.weights = None
+        if cfg.rarity_weighted:
+            self.centres = B.gamut_bins()
+            _, self.weights = class_weights_from(prior_sample, self.centres, cfg.rebalance_lambda)
+
+    def buffers(self):
+        return {"rarity_weights": self.weights} if self.weights is not None else {}
+
+    def load_buffers(self, buffers):
+        if "rarity_weights" in buffers:
+            self.centres = B.gamut_bins()
+            self.weights = buffers["rarity_weights"]
+
+    def loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        scale = self.model.net.spec.ab_scale
+        p, t = pred.float() / scale, target / scale
+        if self.cfg.regression_loss == "smooth_l1":
+            per_px = F.smooth_l1_loss(p, t, reduction="none", beta=0.1).sum(1)
+        else:
+            per_px = (p - t).square().sum(1)
+        if self.weights is not None:
+            flat = target.permute(0, 2, 3, 1).reshape(-1, 2)
+            _, idx = B.nearest_bins(flat, self.centres, 1)
+            per_px = per_px * self.weights[idx[:, 0]].reshape(per_px.shape)
+        return per_px.mean()
+
+    def train_step(self, L, ab):
+        pred = self.net(L)
+        target = downsample_ab(ab, L.shape[-1] // pred.shape[-1])
+        loss = self.loss(pred, target)
+        self._step(loss, self.opt)
+        return {"loss": loss.item()}
+
+
+class ClassificationObjective(Objective):
+    name = "classification"
+
+    def __init__(self, model, cfg, lr, wrap=lambda m: m, prior_sample: torch.Tensor | None = None):
+        super().__init__(model, cfg, lr, wrap)
+        self.centres = model.bins
+        if prior_sample is not None:
+            self.prior, self.weights = class_weights_from(prior_sample, self.centres, cfg.rebalance_lambda)
+        else:
+            self.prior = torch.full((self.centres.shape[0],), 1.0 / self.centres.shape[0])
+            self.weights = torch.ones_like(self.prior)
+
+    def buffers(self):
+        return {"prior": self.prior, "class_weights": self.weights}
+
+    def load_buffers(self, buffers):
+        self.prior, self.weights = buffers["prior"], buffers["class_weights"]
+
+    def train_step(self, L, ab):
+        logits = self.net(L)
+        target_ab = downsample_ab(ab, L.shape[-1] // logits.shape[-1])
+        soft, nearest = B.soft_encode(target_ab, self.centres)
+        logp = F.log_softmax(logits.float(), dim=1)
+        ce = -(soft * logp).sum(1)
+        loss = (ce * self.weights[nearest]).mean()
+        self._step(loss, self.opt)
+        return {"loss": loss.item()}
+
+    def predict_ab(self, L):
+        return B.annealed_mean(self.model.net(L), self.centres, self.cfg.temperature)
+
+
+class GanObjective(Objective):
+    name = "gan"
+
+    def __init__(self, model, cfg, lr, wrap=lambda m: m, prior_sample=None):
+        super().__init__(model, cfg, lr, wrap)
+        spec = model.net.spec
+        self.disc = PatchDiscriminator(DiscSpec(l_center=spec.l_center, l_scale=spec.l_scale,
+                                                ab_scale=spec.ab_scale))
+        self.disc_wrapped = wrap(self.disc)
+        self.opt = torch.optim.Adam(model.net.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.step_count = 0
+
+    @property
+    def optimizers(self):
+        return [self.opt, self.opt_d]
+
+    def modules(self):
+        return {"net": self.model.net, "disc": self.disc}
+
+    def buffers(self):
+        return {"step_count": torch.tensor(self.step_count)}
+
+    def load_buffers(self, buffers):
+        self.step_count = int(buffers["step_count"])
+
+    def train_step(self, L, ab):
+        scale = self.model.net.spec.ab_scale
+        warm = self.step_count < self.cfg.d_warmup
+        self.step_count += 1
+        with torch.no_grad() if warm else torch.enable_grad():
+            fake = self.net(L)
+        f = L.shape[-1] // fake.shape[-1]
+        L4, real = F.avg_pool2d(L, f), downsample_ab(ab, f)
+
+        set_requires_grad(self.disc, True)
+        # one forward over real and fake together: DistributedDataParallel expects one per backward
+        d_out = self.disc_wrapped(torch.cat((L4, L4)), torch.cat((real, fake.detach().to(real.dtype)))).float()
+        d_real, d_fake = d_out.chunk(2)
+        loss_d = 0.5 * ((d_real - 1).square().mean() + d_fake.square().mean())
+        self._step(loss_d, self.opt_d)
+        acc = 0.5 * ((d_real > 0.5).float().mean() + (d_fake < 0.5).float().mean()).item()
+        out = {"d": loss_d.item(), "d_acc": acc}
+        if warm:
+            return out
+
+        set_requires_grad(self.disc, False)
+        adv = (self.disc(L4, fake).float() - 1).square().mean()  # unwrapped: D's weights are frozen here
+        l1 = (fake.float() / scale - real / scale).abs().mean()
+        loss_g = self.cfg.l1_weight * l1 + adv
+        self._step(loss_g, self.opt)
+        out.update({"g_l1": l1.item(), "g_adv": adv.item()})
+        return out
+
+
+OBJECTIVES = {c.name: c for c in (RegressionObjective, ClassificationObjective, GanObjective)}

@@ -1,0 +1,259 @@
+"""A training loop that knows nothing of Qt or of the model family (minGPT's trainer, with callbacks).
+
+Progress goes out through `on_progress(step, total, losses, images_per_s)`, cancellation comes in
+through `should_stop()`. Training state is checkpointed every `checkpoint_every` steps to a
+`.resume.safetensors` file beside the output; a run resumed from it continues where it stopped.
+Under torchrun the networks are wrapped in DistributedDataParallel (gloo on CPU, NCCL on CUDA);
+only rank 0 reports and writes files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from ..imaging.lab import lab_to_rgb
+from ..imaging.metrics import MetricAccumulator
+from ..models.checkpoint import (LoadedModel, read_safetensors, save_model, unflatten_state,
+                                 flatten_state, write_safetensors)
+from .data import CropSampler, PhotoSet, lab_batch
+from .objectives import OBJECTIVES, LossConfig
+
+ProgressFn = Callable[[int, int, dict, float], None]
+
+
+@dataclass
+class TrainConfig:
+    family: str
+    steps: int
+    batch: int = 32
+    crop: int = 128
+    lr: float = 1e-3
+    warmup: int = 200
+    seed: int = 0
+    checkpoint_every: int = 250
+    val_every: int = 1000
+    val_images: int = 256
+    bf16: bool | None = None  # None: on when the CPU has native bf16 (or on CUDA)
+    loss: LossConfig = field(default_factory=LossConfig)
+
+
+@dataclass
+class TrainResult:
+    steps_done: int
+    stopped: bool
+    metrics: dict
+    seconds: float
+    history: list = field(default_factory=list)
+
+
+def distributed_rank() -> tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def bf16_supported(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and torch.cpu._is_avx512_bf16_supported()
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up, then cosine decay to 5% of the peak."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+def validate(objective, val: PhotoSet, device: torch.device, limit: int, batch: int = 32) -> dict:
+    """Colour metrics on up to `limit` val photos, with predicted ab upsampled to full size."""
+    acc = MetricAccumulator()
+    objective.train(False)
+    n = min(limit, len(val))
+    size = (val.size // 8) * 8
+    with torch.inference_mode():
+        for i in range(0, n, batch):
+            rgb = torch.from_numpy(np.ascontiguousarray(val.images[i:i + batch, :size, :size]))
+            L, _ = lab_batch(rgb, device)
+            ab = objective.predict_ab(L).float()
+            ab = F.interpolate(ab, size=L.shape[-2:], mode="bilinear", align_corners=False)
+            pred = lab_to_rgb(torch.cat((L, ab), 1)).mul(255).add(0.5).to(torch.uint8)
+            pred = pred.permute(0, 2, 3, 1).cpu().numpy()
+            for p, t in zip(pred, rgb.numpy()):
+                acc.add(p, t)
+    objective.train(True)
+    return acc.summary().as_dict()
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, model: LoadedModel, train: PhotoSet, val: PhotoSet | None,
+                 out: Path, device: torch.device | str = "cpu",
+                 on_progress: ProgressFn | None = None, should_stop: Callable[[], bool] | None = None,
+                 log: Callable[[str], None] = print, meta: dict | None = None):
+        self.cfg, self.model, self.train_set, self.val_set = cfg, model, train, val
+        self.out = Path(out)
+        self.device = torch.device(device)
+        self.on_progress = on_progress or (lambda *a: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.log = log
+        self.meta = meta or {}
+        self.rank, self.world = distributed_rank()
+        self.step = 0
+        self.history: list[dict] = []
+        self.seconds_before = 0.0
+        model.net.to(self.device).train()
+        wrap = self._ddp_wrap if self.world > 1 else (lambda m: m)
+        prior_sample = None
+        if cfg.family == "classification" or cfg.loss.rarity_weighted:
+            prior_sample = self._prior_sample()
+        self.objective = OBJECTIVES[cfg.family](model, cfg.loss, cfg.lr, wrap=wrap, prior_sample=prior_sample)
+        for m in self.objective.modules().values():
+            m.to(self.device).train()
+        self.sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed * 1000 + self.rank)
+        self.use_bf16 = bf16_supported(self.device) if cfg.bf16 is None else cfg.bf16
+
+    @property
+    def resume_path(self) -> Path:
+        return self.out.with_name(self.out.name.removesuffix(".safetensors") + ".resume.safetensors")
+
+    def _ddp_wrap(self, module):
+        module.to(self.device)
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return torch.nn.parallel.DistributedDataParallel(module, device_ids=ids)
+
+    def _prior_sample(self) -> torch.Tensor:
+        """ab of up to 2000 photos at 1/4 size: enough for a smooth prior over ~260 bins."""
+        imgs = self.train_set.images
+        idx = np.random.default_rng(0).permutation(len(imgs))[:2000]
+        rgb = torch.from_numpy(np.ascontiguousarray(imgs[np.sort(idx)]))
+        _, ab = lab_batch(rgb)
+        return F.avg_pool2d(ab, 4)
+
+    # --- checkpoints -------------------------------------------------------------------------
+
+    def save_resume(self) -> None:
+        if self.rank != 0:
+            return
+        tensors: dict[str, torch.Tensor] = {}
+        state = {
+            "modules": {k: m.state_dict() for k, m in self.objective.modules().items()},
+            "optimizers": [o.state_dict() for o in self.objective.optimizers],
+            "buffers": self.objective.buffers(),
+        }
+        skeleton = flatten_state("s", state, tensors)
+        if self.model.bins is not None:
+            tensors["bins.centres"] = self.model.bins
+        meta = {
+            "format_version": 1, "kind": "resume", "family": self.cfg.family,
+            "spec": self.model.net.spec.to_dict(), "step": self.step,
+            "seconds": self.seconds_before + (time.time() - self.t_start),
+            "history": self.history, "config": _config_dict(self.cfg), "state": skeleton,
+            "run_meta": self.meta,
+        }
+        write_safetensors(self.resume_path, tensors, meta)
+
+    def load_resume(self, path: Path) -> None:
+        tensors, meta = read_safetensors(path)
+        if meta.get("kind") != "resume" or meta.get("family") != self.cfg.family:
+            raise ValueError(f"{path}: not a {self.cfg.family} training checkpoint")
+        state = unflatten_state(meta["state"], tensors)
+        for k, m in self.objective.modules().items():
+            m.load_state_dict(state["modules"][k])
+        for o, s in zip(self.objective.optimizers, state["optimizers"]):
+            o.load_state_dict(s)
+        self.objective.load_buffers(state["buffers"])
+        self.step = int(meta["step"])
+        self.seconds_before = float(meta.get("seconds", 0.0))
+        self.history = list(meta.get("history", []))
+        self.meta = {**meta.get("run_meta", {}), **self.meta}
+        self.sampler.gen.manual_seed(self.cfg.seed * 1000 + self.rank + 7919 * self.step)
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    def run(self) -> TrainResult:
+        cfg = self.cfg
+        self.t_start = time.time()
+        t_last, step_last = time.time(), self.step
+        ips = 0.0
+        stopped = False
+        autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if self.use_bf16
+                    else contextlib.nullcontext())
+        try:
+            while self.step < cfg.steps:
+                if self.should_stop():
+                    stopped = True
+                    break
+                for o in self.objective.optimizers:
+                    for g in o.param_groups:
+                        g["lr"] = lr_at(self.step, cfg)
+                L, ab = lab_batch(self.sampler.next(), self.device)
+                L = L.contiguous(memory_format=torch.channels_last)
+                with autocast:
+                    losses = self.objective.train_step(L, ab)
+                self.step += 1
+                now = time.time()
+                if now - t_last > 2.0 or self.step == cfg.steps:
+                    ips = (self.step - step_last) * cfg.batch * self.world / (now - t_last)
+                    t_last, step_last = now, self.step
+                if self.rank == 0:
+                    self.on_progress(self.step, cfg.steps, losses, ips)
+                if self.step % cfg.checkpoint_every == 0 and self.step < cfg.steps:
+                    self.save_resume()
+                if self.val_set is not None and self.step % cfg.val_every == 0 and self.step < cfg.steps:
+                    self._validate()
+        except KeyboardInterrupt:
+            stopped = True
+        if stopped:
+            self.save_resume()
+            return TrainResult(self.step, True, {}, self.seconds_before + time.time() - self.t_start,
+                               self.history)
+        metrics = self._validate() if self.val_set is not None else {}
+        seconds = self.seconds_before + time.time() - self.t_start
+        if self.rank == 0:
+            self._save_final(metrics, seconds)
+            self.resume_path.unlink(missing_ok=True)
+        return TrainResult(self.step, False, metrics, seconds, self.history)
+
+    def _validate(self) -> dict:
+        if self.rank != 0:
+            return {}
+        m = validate(self.objective, self.val_set, self.device, self.cfg.val_images)
+        self.history.append({"step": self.step, **{k: round(v, 4) for k, v in m.items()}})
+        self.log(f"step {self.step}: val PSNR {m['psnr']:.2f} dB, AuC {m['auc']:.4f}, "
+                 f"colourfulness {100 * m['colourfulness_ratio']:.0f}% of truth")
+        return m
+
+    def _save_final(self, metrics: dict, seconds: float) -> None:
+        meta = {
+            **self.meta,
+            "steps": self.step, "batch": self.cfg.batch * self.world, "crop": self.cfg.crop,
+            "train_seconds": round(seconds, 1),
+            "machine": f"{platform.machine()} {os.cpu_count()} cores, {self.device.type}"
+                       + (f" x{self.world}" if self.world > 1 else ""),
+            "val_metrics": {k: round(v, 4) for k, v in metrics.items()},
+            "loss": asdict(self.cfg.loss), "history": self.history,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        if self.cfg.family == "classification":
+            meta["default_temperature"] = self.cfg.loss.temperature
+        save_model(self.out, self.model.net.cpu(), meta, bins=self.model.bins)
+        self.model.net.to(self.device)
+
+
+def _config_dict(cfg: TrainConfig) -> dict:
+    d = asdict(cfg)
+    return json.loads(json.dumps(d))
