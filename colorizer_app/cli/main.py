@@ -6,14 +6,15 @@ import argparse
 import sys
 
 from .. import __version__
-from . import train
+from . import colorize, evaluate, info, train
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="colorizer-cli", description="Colourise black-and-white photos, offline.")
     parser.add_argument("--version", action="version", version=f"colorizer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    train.add_parser(sub)
+    for command in (colorize, train, evaluate, info):
+        command.add_parser(sub)
     return parser
 
 

@@ -99,7 +99,13 @@ def run(args) -> int:
         crop = args.crop - args.crop % 8
         size = max(crop, round(crop * 1.125))
         say(f"reading photos from {args.data} ...")
-        train = load_photo_folder(args.data, size, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
+        with tqdm(unit="photo", desc="reading photos", disable=rank != 0, leave=False) as rbar:
+            def reading(done, total):
+                rbar.total = total
+                rbar.n = done
+                rbar.refresh()
+            train = load_photo_folder(args.data, size, cache_dir=registry.cache_dir() / "photos",
+                                      limit=args.limit, on_progress=reading)
         say(f"{len(train)} usable photos ({len(train.unreadable)} unreadable, {len(train.grayscale)} grayscale skipped)")
         if len(train) == 0:
             print(f"error: {args.data}: no usable colour photos", file=sys.stderr)

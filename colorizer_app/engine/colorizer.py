@@ -23,6 +23,7 @@ from ..models.checkpoint import LoadedModel
 from .device import DeviceChoice, choose_device
 
 DEFAULT_SIZE = 256
+BATCH_MAX_PIXELS = 4_000_000  # larger photos are colourised one at a time
 
 
 @dataclass
@@ -139,26 +140,29 @@ class Colorizer:
 
     def colorize_many(self, images: Sequence[np.ndarray], batch: int = 8,
                       should_stop: Callable[[], bool] | None = None) -> Iterable[ColorizeResult]:
-        """Images whose working sizes match share one network call; results come in input order."""
+        """Results in input order. Small photos whose working sizes match share one network call;
+        photos over BATCH_MAX_PIXELS go alone, so memory stays that of one photo."""
+        pending: tuple[int, torch.Tensor, torch.Tensor] | None = None
         i = 0
-        while i < len(images):
+        while i < len(images) or pending:
             if should_stop and should_stop():
                 return
             t0 = time.perf_counter()
-            Ls = [self.lightness(images[i])]
-            works = [self._work_L(Ls[0])]
-            while (len(works) < batch and i + len(works) < len(images)):
-                L = self.lightness(images[i + len(works)])
-                wk = self._work_L(L)
-                if wk.shape != works[0].shape:
+            group = [pending] if pending else []
+            pending = None
+            while i < len(images) and len(group) < batch:
+                L = self.lightness(images[i])
+                item = (i, L, self._work_L(L))
+                i += 1
+                if group and (item[2].shape != group[0][2].shape or L[0].numel() > BATCH_MAX_PIXELS
+                              or group[0][1][0].numel() > BATCH_MAX_PIXELS):
+                    pending = item
                     break
-                Ls.append(L)
-                works.append(wk)
-            abs_ = self.net_ab(torch.cat(works))
-            per = (time.perf_counter() - t0) / len(works)
-            for k, (L, ab) in enumerate(zip(Ls, abs_)):
+                group.append(item)
+            abs_ = self.net_ab(torch.cat([w for _, _, w in group]))
+            per = (time.perf_counter() - t0) / len(group)
+            for (k, L, _), ab in zip(group, abs_):
                 t1 = time.perf_counter()
                 rgb = self._finish(L, ab)
-                yield ColorizeResult(rgb, is_colour_array(images[i + k]), per + time.perf_counter() - t1,
+                yield ColorizeResult(rgb, is_colour_array(images[k]), per + time.perf_counter() - t1,
                                      self.choice.label)
-            i += len(works)

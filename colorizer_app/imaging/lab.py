@@ -67,16 +67,35 @@ def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     return torch.stack((116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)), dim=-3)
 
 
-def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
-    """Lab (..., 3, H, W) -> sRGB in [0, 1], out-of-gamut colours clipped per channel."""
+def lab_to_rgb(lab: torch.Tensor, keep_lightness: bool = False) -> torch.Tensor:
+    """Lab (..., 3, H, W) -> sRGB in [0, 1].
+
+    Out-of-gamut colours are clipped per channel (as scikit-image does), or, with
+    `keep_lightness`, desaturated in linear light towards the neutral of the same luminance
+    until they fit: L* and (nearly) the hue stay as they were, only chroma gives way.
+    """
     L, a, b = lab.float().unbind(-3)
     fy = (L + 16.0) / 116.0
     x = _f_inv(fy + a / 500.0) * WHITE_D65[0]
     y = _f_inv(fy) * WHITE_D65[1]
     z = _f_inv((fy - b / 200.0).clamp_min(0.0)) * WHITE_D65[2]
     m = _rgb_from_xyz(torch.float32).tolist()
-    channels = [m[i][0] * x + m[i][1] * y + m[i][2] * z for i in range(3)]
-    return linear_to_srgb(torch.stack(channels, dim=-3).clamp_(0.0, 1.0)).clamp_(0.0, 1.0)
+    lin = torch.stack([m[i][0] * x + m[i][1] * y + m[i][2] * z for i in range(3)], dim=-3)
+    if keep_lightness:
+        lin = _desaturate_into_gamut(lin, y.clamp(0.0, 1.0).unsqueeze(-3))
+    return linear_to_srgb(lin.clamp_(0.0, 1.0)).clamp_(0.0, 1.0)
+
+
+def _desaturate_into_gamut(lin: torch.Tensor, gray: torch.Tensor) -> torch.Tensor:
+    """Move each pixel along the line from its neutral (R = G = B = Y) until every channel fits.
+
+    Y is linear in R, G, B and equal at both ends of the line, so luminance is unchanged.
+    """
+    d = lin - gray
+    over = torch.where(d > 1e-7, (1.0 - gray) / d.clamp_min(1e-7), 1.0)
+    under = torch.where(d < -1e-7, gray / (-d).clamp_min(1e-7), 1.0)
+    t = torch.minimum(over, under).amin(dim=-3, keepdim=True).clamp_(0.0, 1.0)
+    return gray + d * t
 
 
 _STRIPE_PIXELS = 1 << 17  # cache-sized work units: 3x faster than whole-image ops on 12 MP
@@ -119,12 +138,15 @@ def lightness_from_uint8(img: torch.Tensor) -> torch.Tensor:
 
 
 def lab_to_uint8(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
-    """(1, H, W) L and (2, H, W) ab -> (H, W, 3) uint8 sRGB, converted in stripes to cap memory."""
+    """(1, H, W) L and (2, H, W) ab -> (H, W, 3) uint8 sRGB, in stripes to cap memory.
+
+    Gamut mapping keeps the photo's own lightness: vivid predictions lose chroma, not detail.
+    """
     h, w = L.shape[-2:]
     out = torch.empty((h, w, 3), dtype=torch.uint8)
     for y0, y1 in _row_stripes(h, w):
         lab = torch.cat((L[:, y0:y1], ab[:, y0:y1]), dim=0)
-        rgb = lab_to_rgb(lab).mul_(255.0).add_(0.5)
+        rgb = lab_to_rgb(lab, keep_lightness=True).mul_(255.0).add_(0.5)
         out[y0:y1] = rgb.permute(1, 2, 0).to(torch.uint8)
     return out
 

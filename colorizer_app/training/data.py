@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,8 @@ def square_photo(path: str, size: int) -> tuple[str, np.ndarray | None, str]:
         pil = pil.resize((nw, nh), Image.Resampling.BICUBIC, reducing_gap=2.0)
     left, top = (nw - size) // 2, (nh - size) // 2
     arr = np.asarray(pil.crop((left, top, left + size, top + size)))
-    chroma = uint8_to_lab_batch(torch.from_numpy(arr[None].copy()))[0, 1:].norm(dim=0).mean().item()
+    ab = uint8_to_lab_batch(torch.from_numpy(arr[None].copy()))[0, 1:]
+    chroma = ab.square().sum(0).sqrt().mean().item()
     if chroma < GRAY_CHROMA:
         return path, None, "grayscale"
     return path, arr, "ok"
@@ -101,7 +103,9 @@ def load_photo_folder(folder: str | Path, size: int, cache_dir: Path | None = No
     workers = workers or min(os.cpu_count() or 1, 8)
     jobs = [(str(f), size) for f in files]
     done = 0
-    with ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(jobs) > 64 else _Serial() as ex:
+    pool = (ProcessPoolExecutor(max_workers=workers, initializer=_one_thread)
+            if workers > 1 and len(jobs) > 64 else _Serial())
+    with pool as ex:
         for path, arr, status in ex.map(_square_photo_star, jobs, chunksize=64):
             done += 1
             if status == "ok":
@@ -119,11 +123,18 @@ def load_photo_folder(folder: str | Path, size: int, cache_dir: Path | None = No
     ps = PhotoSet(images, names, unreadable, gray)
     if key:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        tmp = Path(cache_dir) / f".{key}.tmp.npz"
+        # a temporary name of its own: DDP ranks (or threads) reading the same folder save at once
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp.npz", dir=cache_dir)
+        os.close(fd)
         np.savez(tmp, images=images, files=np.array(names, dtype=str),
                  unreadable=np.array(unreadable, dtype=str), grayscale=np.array(gray, dtype=str))
         os.replace(tmp, npz)
     return ps
+
+
+def _one_thread() -> None:
+    """Worker processes share the cores: one torch thread each avoids oversubscription."""
+    torch.set_num_threads(1)
 
 
 class _Serial:

@@ -107,8 +107,9 @@ class RegressionObjective(Objective):
             per_px = (p - t).square().sum(1)
         if self.weights is not None:
             flat = target.permute(0, 2, 3, 1).reshape(-1, 2)
-            _, idx = B.nearest_bins(flat, self.centres, 1)
-            per_px = per_px * self.weights[idx[:, 0]].reshape(per_px.shape)
+            # the bins and weights are made on the CPU; the batch may be on CUDA
+            _, idx = B.nearest_bins(flat, self.centres.to(flat.device), 1)
+            per_px = per_px * self.weights.to(flat.device)[idx[:, 0]].reshape(per_px.shape)
         return per_px.mean()
 
     def train_step(self, L, ab):
@@ -140,10 +141,11 @@ class ClassificationObjective(Objective):
     def train_step(self, L, ab):
         logits = self.net(L)
         target_ab = downsample_ab(ab, L.shape[-1] // logits.shape[-1])
-        soft, nearest = B.soft_encode(target_ab, self.centres)
+        # the bins and weights are made on the CPU; the batch may be on CUDA
+        soft, nearest = B.soft_encode(target_ab, self.centres.to(logits.device))
         logp = F.log_softmax(logits.float(), dim=1)
         ce = -(soft * logp).sum(1)
-        loss = (ce * self.weights[nearest]).mean()
+        loss = (ce * self.weights.to(logits.device)[nearest]).mean()
         self._step(loss, self.opt)
         return {"loss": loss.item()}
 

@@ -1,0 +1,36 @@
+"""`colorizer-cli info`: the models this installation can load and the devices present."""
+
+from __future__ import annotations
+
+import torch
+
+from .. import __version__
+from ..engine import available_devices, choose_device
+from ..models import registry
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("info", help="list models and devices")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    print(f"colorizer {__version__}, torch {torch.__version__}")
+    auto = choose_device("auto")
+    print(f"devices: {', '.join(available_devices())} (auto picks {auto.label})")
+    if torch.version.cuda is None:
+        print("  this PyTorch build is CPU-only; install a CUDA build of torch to use an NVIDIA GPU")
+    print(f"bundled models: {registry.bundled_dir()}")
+    print(f"user models:    {registry.user_models_dir()}")
+    entries = registry.list_models()
+    if not entries:
+        print("no models found")
+        return 1
+    for e in entries:
+        m = e.meta.get("val_metrics", {})
+        figures = (f"val PSNR {m['psnr']:.2f} dB, AuC {m['auc']:.3f}, colourfulness {100 * m['colourfulness_ratio']:.0f}%"
+                   if m else "no validation figures")
+        where = "bundled" if e.bundled else "user"
+        print(f"  {e.name:<16} {e.family:<15} {where:<8} steps {e.meta.get('steps', '?'):>6}  {figures}")
+        print(f"  {'':<16} {e.path}")
+    return 0

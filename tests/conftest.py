@@ -1,0 +1,21 @@
+"""Test configuration: headless Qt, one torch thread (tiny models run faster without thread
+hand-offs, and CI shares its cores), and settings/models/caches redirected to temporary folders."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real user's models, caches or settings."""
+    root = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("COLORIZER_USER_MODELS", str(root / "models"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))

@@ -1,0 +1,423 @@
+"""Training: every family learns (overfits one photo), callbacks stop and resume a run, the
+`train` subcommand works end to end on a folder, and two-process DDP on CPU writes one model.
+
+Hermetic: photos come from skimage.data (downscaled) and are written into tmp_path; the user
+model and cache folders are redirected to tmp_path. Networks are tiny and torch runs on one
+thread (two threads on a busy 2-core machine are many times slower than one).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from skimage import data
+
+from colorizer_app.cli.main import main as cli_main
+from colorizer_app.models.checkpoint import LoadedModel, load_model, new_model, read_safetensors
+from colorizer_app.models.networks import ColorNet, NetSpec
+from colorizer_app.training import data as data_mod
+from colorizer_app.training.data import PhotoSet, lab_batch, load_photo_folder
+from colorizer_app.training.objectives import LossConfig
+from colorizer_app.training.trainer import Trainer, TrainConfig
+
+TINY = {"widths": (16, 32, 32), "blocks": 2}
+NEVER = 10**6  # checkpoint_every / val_every that never fire
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def app_dirs(tmp_path, monkeypatch):
+    """User models and the photo cache (platformdirs.user_cache_dir) inside tmp_path."""
+    models, cache = tmp_path / "user_models", tmp_path / "cache"
+    monkeypatch.setenv("COLORIZER_USER_MODELS", str(models))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    return models, cache
+
+
+def small_photo(name: str, size: int) -> np.ndarray:
+    """A skimage.data photo, centre-cropped square and resized to size x size uint8 RGB."""
+    img = getattr(data, name)()[..., :3]
+    h, w = img.shape[:2]
+    s = min(h, w)
+    img = img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    return np.asarray(Image.fromarray(img).resize((size, size), Image.Resampling.BICUBIC))
+
+
+def one_photo_set(name: str = "chelsea", size: int = 72) -> PhotoSet:
+    return PhotoSet(small_photo(name, size)[None].copy(), [name])
+
+
+def ab_error(objective, photos: PhotoSet) -> float:
+    """Mean L2 distance in ab between prediction and truth, at the net's output (1/4) size."""
+    objective.train(False)
+    try:
+        with torch.inference_mode():
+            L, ab = lab_batch(torch.from_numpy(np.ascontiguousarray(photos.images)))
+            pred = objective.predict_ab(L).float()
+            truth = F.avg_pool2d(ab, L.shape[-1] // pred.shape[-1])
+            assert pred.shape == truth.shape
+            return (pred - truth).norm(dim=1).mean().item()
+    finally:
+        objective.train(True)
+
+
+def gray_error(photos: PhotoSet) -> float:
+    """The same error for the grayscale baseline (ab = 0): the mean chroma at 1/4 size."""
+    _, ab = lab_batch(torch.from_numpy(np.ascontiguousarray(photos.images)))
+    return F.avg_pool2d(ab, 4).norm(dim=1).mean().item()
+
+
+def config(family: str, steps: int, size: int, **kw) -> TrainConfig:
+    base = dict(steps=steps, batch=8, crop=size - 8, lr=3e-3, warmup=10, checkpoint_every=NEVER,
+                val_every=NEVER, bf16=False)
+    base.update(kw)
+    return TrainConfig(family, **base)
+
+
+def quiet(*_):
+    pass
+
+
+# --------------------------------------------------------------------------- 1. overfitting
+
+
+@pytest.mark.parametrize("family", ["regression", "classification"])
+def test_overfits_one_photo(family, tmp_path):
+    photos = one_photo_set("chelsea", 72)
+    torch.manual_seed(0)
+    trainer = Trainer(config(family, 120, 72), new_model(family, TINY), photos, None,
+                      tmp_path / f"{family}.safetensors", log=quiet)
+    before = ab_error(trainer.objective, photos)
+    result = trainer.run()
+    after = ab_error(trainer.objective, photos)
+    assert not result.stopped and result.steps_done == 120
+    assert after <= 0.5 * before, (before, after)
+    assert after <= 0.5 * gray_error(photos), (gray_error(photos), after)
+    assert load_model(tmp_path / f"{family}.safetensors", expect_family=family).net.spec.widths == (16, 32, 32)
+
+
+def test_gan_from_regression_overfits_one_photo(tmp_path):
+    """NoGAN-style: a briefly trained regression net starts the generator; the short adversarial
+    phase (small L1 weight, discriminator warm-up) must still halve the colour error."""
+    photos = one_photo_set("chelsea", 72)
+    torch.manual_seed(0)
+    reg = Trainer(config("regression", 30, 72), new_model("regression", TINY), photos, None,
+                  tmp_path / "reg.safetensors", log=quiet)
+    scratch = ab_error(reg.objective, photos)
+    reg.run()
+    spec = NetSpec.from_dict({**reg.model.net.spec.to_dict(), "family": "gan"})
+    gen = ColorNet(spec)
+    gen.load_state_dict(reg.model.net.state_dict())
+    model = LoadedModel(net=gen, meta={}, bins=None)
+
+    seen: list[dict] = []
+    cfg = config("gan", 80, 72, lr=1e-3, loss=LossConfig(l1_weight=10.0, d_warmup=10))
+    trainer = Trainer(cfg, model, photos, None, tmp_path / "gan.safetensors", log=quiet,
+                      on_progress=lambda s, t, losses, ips: seen.append(losses))
+    before = ab_error(trainer.objective, photos)
+    assert before < scratch  # the regression phase already helped
+    trainer.run()
+    after = ab_error(trainer.objective, photos)
+    assert after <= 0.5 * before, (before, after)
+    assert after <= 0.5 * gray_error(photos)
+    # discriminator-only warm-up first, then generator losses as well
+    assert all(set(l) == {"d", "d_acc"} for l in seen[:10])
+    assert all({"d", "d_acc", "g_l1", "g_adv"} <= set(l) for l in seen[10:])
+    assert all(0.0 <= l["d_acc"] <= 1.0 and np.isfinite(l["d"]) for l in seen)
+    assert trainer.objective.step_count == 80
+    loaded = load_model(tmp_path / "gan.safetensors", expect_family="gan")
+    assert "disc" not in " ".join(loaded.net.state_dict())  # the ship format holds the generator only
+
+
+# --------------------------------------------------------------------------- 2. callbacks, stop, resume
+
+
+def test_progress_callback_and_periodic_checkpoint(tmp_path):
+    photos = one_photo_set("astronaut", 48)
+    out = tmp_path / "m.safetensors"
+    resume = tmp_path / "m.resume.safetensors"
+    calls, resume_seen = [], {}
+
+    def progress(step, total, losses, ips):
+        calls.append((step, total, losses, ips))
+        resume_seen[step] = resume.is_file()
+
+    torch.manual_seed(0)
+    trainer = Trainer(config("regression", 10, 48, checkpoint_every=4), new_model("regression", TINY),
+                      photos, None, out, on_progress=progress, log=quiet)
+    assert trainer.resume_path == resume
+    result = trainer.run()
+    assert [c[0] for c in calls] == list(range(1, 11))
+    assert all(c[1] == 10 for c in calls)
+    assert all(isinstance(c[2], dict) and np.isfinite(c[2]["loss"]) for c in calls)
+    assert all(isinstance(c[3], float) and c[3] >= 0 for c in calls)
+    assert calls[-1][3] > 0  # images/s is always measured at the last step
+    # written after step 4's report (and again after step 8's), so first seen at step 5
+    assert not resume_seen[4] and resume_seen[5] and resume_seen[10]
+    assert not result.stopped and result.steps_done == 10
+    assert out.is_file() and not resume.exists()  # a finished run cleans up its resume file
+    meta = load_model(out).meta
+    assert meta["steps"] == 10 and meta["batch"] == 8 and meta["crop"] == 40
+
+
+def _trainer(family, photos, out, loss: LossConfig | None = None, **kw):
+    cfg = config(family, 8, 48, lr=1e-3, loss=loss or LossConfig())
+    return Trainer(cfg, new_model(family, TINY), photos, None, out, log=quiet, **kw)
+
+
+@pytest.mark.parametrize("family, rarity", [("regression", False), ("regression", True),
+                                            ("classification", False), ("gan", False)],
+                         ids=["regression", "regression-rarity", "classification", "gan"])
+def test_stop_then_resume(family, rarity, tmp_path):
+    photos = one_photo_set("astronaut", 48)
+    out = tmp_path / f"{family}.safetensors"
+    loss = LossConfig(rarity_weighted=rarity)
+    steps: list[int] = []
+    torch.manual_seed(0)
+    first = _trainer(family, photos, out, loss, on_progress=lambda s, *a: steps.append(s),
+                     should_stop=lambda: len(steps) >= 3)
+    result = first.run()
+    assert result.stopped and result.steps_done == 3 and steps == [1, 2, 3]
+    assert first.resume_path.is_file()
+    assert not out.exists()  # a stopped run writes no model
+    _, meta = read_safetensors(first.resume_path)
+    assert meta["kind"] == "resume" and meta["step"] == 3 and meta["family"] == family
+
+    torch.manual_seed(1)  # a different initialisation: everything must come from the file
+    later: list[int] = []
+    second = _trainer(family, photos, out, loss, on_progress=lambda s, *a: later.append(s))
+    second.load_resume(first.resume_path)
+    assert second.step == 3
+    for name, module in first.objective.modules().items():
+        a, b = module.state_dict(), second.objective.modules()[name].state_dict()
+        assert a.keys() == b.keys()
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+    for o1, o2 in zip(first.objective.optimizers, second.objective.optimizers):
+        s1, s2 = o1.state_dict(), o2.state_dict()
+        assert s1["param_groups"][0]["lr"] == s2["param_groups"][0]["lr"]
+        for pid, st in s1["state"].items():
+            assert torch.equal(st["exp_avg"], s2["state"][pid]["exp_avg"])
+            assert float(st["step"]) == float(s2["state"][pid]["step"])
+    if family == "gan":
+        assert second.objective.step_count == 3
+    if family == "classification" or rarity:
+        assert torch.equal(second.objective.weights, first.objective.weights)
+        assert second.objective.weights.shape == (second.objective.centres.shape[0],)
+
+    result = second.run()
+    assert not result.stopped and result.steps_done == 8 and later == [4, 5, 6, 7, 8]
+    assert out.is_file() and not second.resume_path.exists()
+    model = load_model(out, expect_family=family)
+    assert model.meta["steps"] == 8
+    with torch.inference_mode():
+        ab = model.net(torch.full((1, 1, 32, 32), 50.0))
+    assert torch.isfinite(ab).all()
+
+
+def test_keyboard_interrupt_in_progress_stops_like_should_stop(tmp_path):
+    photos = one_photo_set("astronaut", 48)
+    out = tmp_path / "m.safetensors"
+
+    def progress(step, total, losses, ips):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    torch.manual_seed(0)
+    trainer = _trainer("regression", photos, out, on_progress=progress)
+    result = trainer.run()
+    assert result.stopped and result.steps_done == 2
+    assert trainer.resume_path.is_file() and not out.exists()
+    _, meta = read_safetensors(trainer.resume_path)
+    assert meta["step"] == 2
+
+    again = _trainer("regression", photos, out)
+    again.load_resume(trainer.resume_path)
+    assert again.run().steps_done == 8
+    assert load_model(out).meta["steps"] == 8 and not trainer.resume_path.exists()
+
+
+def test_resume_refuses_other_family(tmp_path):
+    photos = one_photo_set("astronaut", 48)
+    first = _trainer("regression", photos, tmp_path / "m.safetensors", should_stop=lambda: True)
+    assert first.run().stopped and first.resume_path.is_file()
+    other = _trainer("classification", photos, tmp_path / "c.safetensors")
+    with pytest.raises(ValueError, match="not a classification training checkpoint"):
+        other.load_resume(first.resume_path)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("family, rarity", [("regression", False), ("regression", True),
+                                            ("classification", False), ("gan", False)])
+def test_trains_on_cuda(family, rarity, tmp_path):
+    """Bins and class weights are built on the CPU; the losses must still run on a CUDA batch."""
+    photos = one_photo_set("astronaut", 48)
+    cfg = config(family, 4, 48, lr=1e-3, bf16=None, loss=LossConfig(rarity_weighted=rarity))
+    seen: list[dict] = []
+    trainer = Trainer(cfg, new_model(family, TINY), photos, photos, tmp_path / "m.safetensors",
+                      device="cuda", log=quiet, on_progress=lambda s, t, losses, ips: seen.append(losses))
+    assert trainer.run().steps_done == 4
+    assert all(np.isfinite(v) for losses in seen for v in losses.values())
+    assert load_model(tmp_path / "m.safetensors", expect_family=family).meta["steps"] == 4
+
+
+# --------------------------------------------------------------------------- photo cache
+
+
+def test_photo_cache_written_by_two_readers_at_once(tmp_path, monkeypatch):
+    """DDP ranks decode the same folder and save the same cache file together: neither may fail
+    (each once renamed the one shared temporary file, so the second rename raised)."""
+    folder = tmp_path / "photos"
+    write_photo_folder(folder, n=6)
+    both_written = threading.Barrier(2, timeout=60)
+    real_savez = np.savez
+
+    def savez_then_wait(*a, **kw):  # both writers hold a finished temporary file before renaming
+        real_savez(*a, **kw)
+        both_written.wait()
+
+    monkeypatch.setattr(data_mod.np, "savez", savez_then_wait)
+    results: list = []
+
+    def read():
+        try:
+            results.append(len(load_photo_folder(folder, 72, cache_dir=tmp_path / "cache")))
+        except Exception as e:  # noqa: BLE001 - reported by the assert below
+            results.append(e)
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert results == [6, 6]
+    assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")] == []
+    monkeypatch.setattr(data_mod.np, "savez", real_savez)
+    cached = load_photo_folder(folder, 72, cache_dir=tmp_path / "cache")
+    assert len(cached) == 6 and len(cached.unreadable) == 1 and len(cached.grayscale) == 1
+
+
+# --------------------------------------------------------------------------- 3. the CLI
+
+
+def write_photo_folder(folder: Path, n: int = 30, size: int = 80) -> None:
+    """n colour photos (random crops, scales, flips and channel gains of four skimage photos),
+    one corrupt file and one grayscale photo."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    sources = {name: getattr(data, name)()[..., :3] for name in ("astronaut", "coffee", "chelsea", "rocket")}
+    names = list(sources)
+    for i in range(n):
+        src = sources[names[i % len(names)]]
+        h, w = src.shape[:2]
+        s = int(rng.integers(min(h, w) // 3, min(h, w)))
+        y, x = int(rng.integers(0, h - s + 1)), int(rng.integers(0, w - s + 1))
+        crop = src[y:y + s, x:x + s].astype(np.float32) * rng.uniform(0.8, 1.2, 3)
+        img = Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8)).resize((size, size))
+        if rng.random() < 0.5:
+            img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        img.save(folder / f"photo_{i:02d}.png")
+    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG" * 10)
+    Image.fromarray(small_photo("astronaut", size)).convert("L").save(folder / "gray.png")
+
+
+COMMON = ["--steps", "6", "--batch", "4", "--crop", "64", "--spec", "8,8,16,2",
+          "--val-every", "3", "--val-images", "4", "--threads", "1", "--device", "cpu"]
+
+
+def test_cli_train_three_families(tmp_path, app_dirs, capsys):
+    _, cache = app_dirs
+    folder = tmp_path / "photos"
+    write_photo_folder(folder)
+
+    reg = tmp_path / "out" / "reg.safetensors"
+    rc = cli_main(["train", "--model", "regression", "--data", str(folder), "--out", str(reg), *COMMON])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert rc == 0, text
+    assert "30 usable photos (1 unreadable, 1 grayscale skipped)" in text
+    assert "step 3: val PSNR" in text
+    model = load_model(reg, expect_family="regression")
+    assert model.net.spec.widths == (8, 8, 16) and model.net.spec.blocks == 2
+    meta = model.meta
+    assert meta["steps"] == 6 and meta["name"] == "reg"
+    assert meta["data"]["train_photos"] == 29 and meta["data"]["val_photos"] == 1
+    assert [h["step"] for h in meta["history"]] == [3, 6]  # --val-every, then the final validation
+    assert {"psnr", "auc"} <= set(meta["val_metrics"])
+    assert list((cache / "colorizer" / "photos").glob("*.npz"))  # decoded once, cached in XDG_CACHE_HOME
+    assert not list(reg.parent.glob("*.resume.safetensors"))
+
+    cls = tmp_path / "out" / "cls.safetensors"
+    rc = cli_main(["train", "--model", "classification", "--data", str(folder), "--out", str(cls), *COMMON])
+    text = "".join(capsys.readouterr())
+    assert rc == 0, text
+    assert "30 usable photos (1 unreadable, 1 grayscale skipped)" in text  # now from the cache
+    model = load_model(cls, expect_family="classification")
+    assert model.bins is not None and model.net.spec.out_channels == model.bins.shape[0]
+    assert model.meta["default_temperature"] == pytest.approx(0.38)
+
+    gan = tmp_path / "out" / "gan.safetensors"
+    rc = cli_main(["train", "--model", "gan", "--data", str(folder), "--out", str(gan),
+                   "--init", str(reg), "--d-warmup", "2", "--l1-weight", "10", *COMMON])
+    text = "".join(capsys.readouterr())
+    assert rc == 0, text
+    model = load_model(gan, expect_family="gan")
+    assert model.meta["base_model"] == "reg"
+    assert model.net.spec.widths == (8, 8, 16)
+
+
+def test_cli_train_empty_folder_fails_cleanly(tmp_path, app_dirs, capsys):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    Image.fromarray(np.full((80, 80), 128, np.uint8)).save(folder / "gray.png")
+    rc = cli_main(["train", "--model", "regression", "--data", str(folder),
+                   "--out", str(tmp_path / "m.safetensors"), *COMMON])
+    assert rc == 2
+    assert "no usable colour photos" in capsys.readouterr().err
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+# --------------------------------------------------------------------------- 4. DDP on CPU
+
+
+def test_ddp_two_processes_cpu(tmp_path):
+    folder = tmp_path / "photos"
+    write_photo_folder(folder, n=24)
+    work = tmp_path / "work"
+    work.mkdir()
+    out = work / "ddp.safetensors"
+    env = {**os.environ, "COLORIZER_USER_MODELS": str(tmp_path / "user_models"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    for k in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(k, None)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "colorizer_app.cli.main", "train", "--model", "regression", "--data", str(folder),
+           "--out", str(out), "--steps", "4", "--batch", "4", "--crop", "64", "--spec", "8,8,16,2",
+           "--val-every", "2", "--val-images", "4", "--checkpoint-every", "2",
+           "--device", "cpu", "--threads", "1"]
+    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    written = sorted(p.name for p in work.iterdir())
+    assert written == ["ddp.safetensors"], written  # one model, no resume file, nothing else
+    model = load_model(out, expect_family="regression")
+    assert model.meta["steps"] == 4
+    assert model.meta["batch"] == 8  # 4 per process x 2 processes
+    assert model.meta["machine"].endswith("x2")
+    assert [h["step"] for h in model.meta["history"]] == [2, 4]
+    assert (proc.stdout + proc.stderr).count("usable photos") == 1  # only rank 0 reports
