@@ -19,3 +19,18 @@ def _isolated_user_folders(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_gui_threads():
+    """Fail a test that leaves one of the GUI's worker threads running (torn down last)."""
+    yield
+    import sys
+
+    workers = sys.modules.get("colorizer_app.gui.workers")
+    if workers is None:  # the test never touched the GUI
+        return
+    running = workers.running_threads()
+    for t in running:  # stop them so the next test starts clean, then fail this one
+        t.runner.shutdown(5000)
+    assert not running, f"worker threads still running after the test: {[t.objectName() for t in running]}"

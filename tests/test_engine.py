@@ -362,3 +362,24 @@ def test_working_shape_helper():
     assert ws(400, 200, 128, 8) == (256, 128)
     assert ws(100, 50, 256, 8) == (100, 50)  # never upscaled
     assert ws(4, 6, 256, 8) == (8, 12)  # except up to one stride
+
+
+def test_out_of_memory_falls_back_to_cpu_with_a_warning():
+    """A GPU out-of-memory error mid-run: the photo is still colourised, on the CPU, and the user told."""
+    m = tiny("regression", 0)
+    real_forward = m.net.forward
+    calls = {"n": 0}
+
+    def forward_that_runs_out_of_memory_once(L):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real_forward(L)
+
+    m.net.forward = forward_that_runs_out_of_memory_once
+    warnings_seen = []
+    c = Colorizer(m, device="cpu", size=64, on_warning=warnings_seen.append)
+    res = c.colorize(gray_photo(80, 120))
+    assert res.rgb.shape == (80, 120, 3)
+    assert c.device.type == "cpu"
+    assert any("out of memory" in w and "CPU" in w for w in warnings_seen)

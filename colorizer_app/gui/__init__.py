@@ -1,0 +1,1 @@
+"""The Qt layer: windows, views and workers; only this package imports PySide6."""

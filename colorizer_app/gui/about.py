@@ -1,0 +1,85 @@
+"""The About box: version, devices, and each model's card (weights/MODEL_CARD.md and metadata)."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QTextBrowser, QVBoxLayout
+
+from .. import __version__
+from ..engine.device import available_devices, choose_device
+from ..models import registry
+from ..models.registry import ModelEntry
+
+_SHOWN_META = ("family", "name", "steps", "version", "app_version", "training_data", "data",
+               "command", "val_metrics", "default_temperature", "spec", "created")
+
+
+def model_card_markdown() -> str | None:
+    card = registry.bundled_dir() / "MODEL_CARD.md"
+    try:
+        return card.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def metadata_html(entry: ModelEntry) -> str:
+    rows = [("file", str(entry.path)), ("origin", "bundled" if entry.bundled else "user model")]
+    meta = entry.meta
+    keys = [k for k in _SHOWN_META if k in meta] + sorted(k for k in meta if k not in _SHOWN_META
+                                                            and k not in ("format_version", "normalisation"))
+    for k in keys:
+        v = meta[k]
+        text = json.dumps(v, indent=1, sort_keys=True) if isinstance(v, (dict, list)) else str(v)
+        if len(text) > 1500:
+            text = text[:1500] + " …"
+        rows.append((k, text))
+    body = "".join(f"<tr><td valign='top'><b>{html.escape(k)}</b></td>"
+                   f"<td><pre style='margin:0; white-space:pre-wrap'>{html.escape(v)}</pre></td></tr>"
+                   for k, v in rows)
+    return f"<h3>{html.escape(entry.name)}</h3><table cellspacing='4'>{body}</table>"
+
+
+class AboutDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("About Colorizer")
+        devices = ", ".join(available_devices())
+        header = QLabel(
+            f"<h2>Colorizer {__version__}</h2>"
+            "<p>Colourises black-and-white photographs on your own computer, offline, at their full "
+            "resolution: only the colour is predicted, the photo's own lightness and detail are kept.</p>"
+            f"<p>PyTorch {torch.__version__} &middot; devices: {devices} "
+            f"(auto uses {choose_device('auto').label})</p>")
+        header.setWordWrap(True)
+        header.setTextFormat(Qt.TextFormat.RichText)
+
+        self.tabs = QTabWidget()
+        card = model_card_markdown()
+        if card is not None:
+            view = QTextBrowser()
+            view.setOpenExternalLinks(True)
+            view.setMarkdown(card)
+            self.tabs.addTab(view, "Model card")
+        entries = registry.list_models()
+        for e in entries:
+            view = QTextBrowser()
+            view.setHtml(metadata_html(e))
+            self.tabs.addTab(view, e.name)
+        if not entries:
+            view = QTextBrowser()
+            view.setPlainText(f"No models found.\n\nBundled models: {registry.bundled_dir()}\n"
+                              f"User models: {registry.user_models_dir()}")
+            self.tabs.addTab(view, "Models")
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        lay = QVBoxLayout(self)
+        lay.addWidget(header)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(buttons)
+        self.resize(640, 560)

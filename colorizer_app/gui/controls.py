@@ -1,0 +1,261 @@
+"""The side panel: model, temperature, vibrance, working resolution and device."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.device import available_devices, choose_device
+from ..models.registry import ModelEntry
+from .settings import SIZE_RANGE, TEMPERATURE_RANGE, VIBRANCE_RANGE
+from .workers import Params
+
+SIZE_STEP = 64
+
+
+def device_items() -> list[tuple[str, str]]:
+    """(label, request) pairs: Auto (naming what it picks) and each device really present."""
+    auto = choose_device("auto").label
+    items = [(f"Auto ({auto})", "auto")]
+    for name in available_devices():
+        items.append((choose_device(name).label if name != "cpu" else "CPU", name))
+    return items
+
+
+class ScaledSlider(QWidget):
+    """A horizontal slider over a float range with its value shown beside it."""
+
+    valueChanged = Signal(float)
+
+    def __init__(self, lo: float, hi: float, steps: int, decimals: int = 2, parent=None):
+        super().__init__(parent)
+        self.lo, self.hi, self.steps, self.decimals = lo, hi, steps, decimals
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, steps)
+        self.slider.setPageStep(max(1, steps // 10))
+        self.label = QLabel()
+        self.label.setMinimumWidth(34)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.label)
+        self.slider.valueChanged.connect(self._changed)
+        self._changed(self.slider.value())
+
+    def _to_value(self, tick: int) -> float:
+        return round(self.lo + (self.hi - self.lo) * tick / self.steps, 6)
+
+    def _changed(self, tick: int) -> None:
+        v = self._to_value(tick)
+        self.label.setText(f"{v:.{self.decimals}f}")
+        self.valueChanged.emit(v)
+
+    def value(self) -> float:
+        return self._to_value(self.slider.value())
+
+    def setValue(self, v: float) -> None:
+        v = min(self.hi, max(self.lo, float(v)))
+        self.slider.setValue(round((v - self.lo) / (self.hi - self.lo) * self.steps))
+
+
+class ControlPanel(QWidget):
+    paramsChanged = Signal()  # any control changed by the user
+    resetRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._entries: list[ModelEntry] = []
+
+        self.model_combo = QComboBox()
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(14)
+        self.model_info = QLabel()
+        self.model_info.setWordWrap(True)
+        self.model_info.setStyleSheet("color: palette(mid);")
+
+        lo, hi = TEMPERATURE_RANGE
+        self.temperature = ScaledSlider(lo, hi, 99)
+        self.temperature.setToolTip(
+            "Annealed mean over the colour bins: towards 0 takes the most likely colour (vivid, "
+            "may blotch), 1 the plain mean (safe, washed out).")
+        self.temperature_ends = QWidget()
+        ends = QHBoxLayout(self.temperature_ends)
+        ends.setContentsMargins(0, 0, 0, 0)
+        for text, align in (("mode", Qt.AlignmentFlag.AlignLeft), ("mean", Qt.AlignmentFlag.AlignRight)):
+            lab = QLabel(text)
+            lab.setAlignment(align)
+            lab.setStyleSheet("color: palette(mid); font-size: 10px;")
+            ends.addWidget(lab)
+        ends.addSpacing(38)
+
+        self.vibrance = ScaledSlider(*VIBRANCE_RANGE, 200)
+        self.vibrance.setToolTip("Scales the predicted colour: 0 gray, 1 as predicted, 2 twice as saturated.")
+
+        self.size = QSpinBox()
+        self.size.setRange(*SIZE_RANGE)
+        self.size.setSingleStep(SIZE_STEP)
+        self.size.setSuffix(" px")
+        self.size.setKeyboardTracking(False)
+        self.size.setToolTip("Short side of the image the model sees. The result always keeps the "
+                             "photo's full size and detail; larger is slower and changes the colours' scale.")
+
+        self.device = QComboBox()
+        for label, request in device_items():
+            self.device.addItem(label, request)
+
+        form_box = QGroupBox("Colourisation")
+        form = QFormLayout(form_box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Model", self.model_combo)
+        form.addRow("", self.model_info)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("", self.temperature_ends)
+        form.addRow("Vibrance", self.vibrance)
+        form.addRow("Resolution", self.size)
+        form.addRow("Device", self.device)
+        self.reset_button = QPushButton("Reset to defaults")
+        form.addRow("", self.reset_button)
+
+        self.batch_box = QGroupBox("Batch")
+        self.batch_layout = QVBoxLayout(self.batch_box)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(form_box)
+        lay.addWidget(self.batch_box)
+        lay.addStretch(1)
+
+        self.model_combo.currentIndexChanged.connect(self._model_changed)
+        self.temperature.valueChanged.connect(self.paramsChanged)
+        self.vibrance.valueChanged.connect(self.paramsChanged)
+        self.size.valueChanged.connect(self.paramsChanged)
+        self.device.currentIndexChanged.connect(self.paramsChanged)
+        self.reset_button.clicked.connect(self.resetRequested)
+        self._update_enabled()
+
+    # --- models ------------------------------------------------------------------------------
+
+    def set_models(self, entries: list[ModelEntry]) -> None:
+        current = self.model_name()
+        self._entries = list(entries)
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for e in entries:
+            self.model_combo.addItem(e.name, e.name)
+            self.model_combo.setItemData(self.model_combo.count() - 1, str(e.path), Qt.ItemDataRole.ToolTipRole)
+        if not entries:
+            self.model_combo.addItem("no models found")
+        self.model_combo.blockSignals(False)
+        self.set_model(current)
+        self._update_enabled()
+
+    def entries(self) -> list[ModelEntry]:
+        return list(self._entries)
+
+    def entry(self) -> ModelEntry | None:
+        i = self.model_combo.currentIndex()
+        return self._entries[i] if 0 <= i < len(self._entries) else None
+
+    def model_name(self) -> str:
+        e = self.entry()
+        return e.name if e else ""
+
+    def set_model(self, name: str) -> None:
+        """Select a model by name; an unknown or empty name selects the first one."""
+        idx = next((i for i, e in enumerate(self._entries) if e.name == name), 0)
+        self.model_combo.blockSignals(True)
+        self.model_combo.setCurrentIndex(idx if self._entries else 0)
+        self.model_combo.blockSignals(False)
+        self._update_enabled()
+
+    def _model_changed(self, _index: int) -> None:
+        self._update_enabled()
+        self.paramsChanged.emit()
+
+    def _update_enabled(self) -> None:
+        e = self.entry()
+        classification = e is not None and e.family == "classification"
+        self.temperature.setEnabled(classification)
+        self.temperature_ends.setEnabled(classification)
+        if e is None:
+            self.model_info.setText("Put trained .safetensors models in weights/ or the user models folder.")
+        else:
+            metrics = e.meta.get("val_metrics") or {}
+            bits = [e.family, "bundled" if e.bundled else "user model"]
+            if "psnr" in metrics:
+                bits.append(f"val PSNR {metrics['psnr']:.1f} dB")
+            if not classification:
+                bits.append("no temperature")
+            self.model_info.setText(", ".join(bits))
+
+    # --- values ------------------------------------------------------------------------------
+
+    def device_request(self) -> str:
+        return self.device.currentData() or "auto"
+
+    def set_device(self, request: str) -> None:
+        i = self.device.findData(request)
+        self.device.setCurrentIndex(i if i >= 0 else 0)
+
+    def params(self) -> Params | None:
+        e = self.entry()
+        if e is None:
+            return None
+        return Params(model=str(e.path), device=self.device_request(), size=int(self.size.value()),
+                      temperature=self.temperature.value() if e.family == "classification" else None,
+                      vibrance=self.vibrance.value())
+
+    def values(self) -> dict:
+        return {"model": self.model_name(), "temperature": self.temperature.value(),
+                "vibrance": self.vibrance.value(), "size": int(self.size.value()),
+                "device": self.device_request()}
+
+    def set_values(self, model: str | None = None, temperature: float | None = None,
+                   vibrance: float | None = None, size: int | None = None, device: str | None = None) -> None:
+        """Set controls without emitting paramsChanged per widget; emits it once at the end."""
+        widgets = (self.model_combo, self.temperature, self.vibrance, self.size, self.device)
+        for w in widgets:
+            w.blockSignals(True)
+        self.temperature.slider.blockSignals(True)
+        self.vibrance.slider.blockSignals(True)
+        try:
+            if model is not None:
+                self.set_model(model)
+            if temperature is not None:
+                self.temperature.setValue(temperature)
+                self.temperature._changed(self.temperature.slider.value())
+            if vibrance is not None:
+                self.vibrance.setValue(vibrance)
+                self.vibrance._changed(self.vibrance.slider.value())
+            if size is not None:
+                self.size.setValue(int(size))
+            if device is not None:
+                self.set_device(device)
+        finally:
+            self.temperature.slider.blockSignals(False)
+            self.vibrance.slider.blockSignals(False)
+            for w in widgets:
+                w.blockSignals(False)
+        self._update_enabled()
+        self.paramsChanged.emit()
+
+    def add_action_button(self, action) -> QToolButton:
+        b = QToolButton()
+        b.setDefaultAction(action)
+        b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.batch_layout.addWidget(b)
+        return b

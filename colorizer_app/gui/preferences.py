@@ -1,0 +1,114 @@
+"""Preferences: the defaults the controls start from, and a few behaviours."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from ..models.registry import ModelEntry
+from .controls import SIZE_STEP, device_items
+from .settings import KEYS, SIZE_RANGE, TEMPERATURE_RANGE, VIBRANCE_RANGE, VIEW_MODES, Settings
+
+MODE_LABELS = {"split": "Split (before | after)", "side_by_side": "Side by side", "compare": "Compare models"}
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, settings: Settings, models: list[ModelEntry], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.settings = settings
+
+        self.model = QComboBox()
+        self.model.addItem("First bundled model", "")
+        for e in models:
+            self.model.addItem(f"{e.name} ({e.family})", e.name)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(*TEMPERATURE_RANGE)
+        self.temperature.setSingleStep(0.01)
+        self.temperature.setDecimals(2)
+        self.vibrance = QDoubleSpinBox()
+        self.vibrance.setRange(*VIBRANCE_RANGE)
+        self.vibrance.setSingleStep(0.05)
+        self.size = QSpinBox()
+        self.size.setRange(*SIZE_RANGE)
+        self.size.setSingleStep(SIZE_STEP)
+        self.size.setSuffix(" px")
+        self.device = QComboBox()
+        for label, request in device_items():
+            self.device.addItem(label, request)
+        self.view_mode = QComboBox()
+        for m in VIEW_MODES:
+            self.view_mode.addItem(MODE_LABELS[m], m)
+        self.restore = QCheckBox("Start with the controls as last used (otherwise these defaults)")
+        self.auto = QCheckBox("Colourise a photo as soon as it is shown")
+        self.recent_max = QSpinBox()
+        self.recent_max.setRange(0, 50)
+
+        form = QFormLayout()
+        form.addRow(QLabel("<b>Defaults</b>"))
+        form.addRow("Model", self.model)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Vibrance", self.vibrance)
+        form.addRow("Resolution", self.size)
+        form.addRow("Device", self.device)
+        form.addRow("View", self.view_mode)
+        form.addRow(QLabel("<b>Behaviour</b>"))
+        form.addRow(self.restore)
+        form.addRow(self.auto)
+        form.addRow("Recent files kept", self.recent_max)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.RestoreDefaults)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self.restore_defaults)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+        self.load(settings.get)
+
+    def load(self, get) -> None:
+        _select(self.model, get("defaults/model"))
+        self.temperature.setValue(get("defaults/temperature"))
+        self.vibrance.setValue(get("defaults/vibrance"))
+        self.size.setValue(get("defaults/size"))
+        _select(self.device, get("defaults/device"))
+        _select(self.view_mode, get("defaults/view_mode"))
+        self.restore.setChecked(get("prefs/restore_controls"))
+        self.auto.setChecked(get("prefs/auto_colorize"))
+        self.recent_max.setValue(get("prefs/recent_max"))
+
+    def restore_defaults(self) -> None:
+        self.load(lambda name: KEYS[name].default)
+
+    def save(self) -> None:
+        s = self.settings
+        s.set("defaults/model", self.model.currentData() or "")
+        s.set("defaults/temperature", self.temperature.value())
+        s.set("defaults/vibrance", self.vibrance.value())
+        s.set("defaults/size", self.size.value())
+        s.set("defaults/device", self.device.currentData() or "auto")
+        s.set("defaults/view_mode", self.view_mode.currentData())
+        s.set("prefs/restore_controls", self.restore.isChecked())
+        s.set("prefs/auto_colorize", self.auto.isChecked())
+        s.set("prefs/recent_max", self.recent_max.value())
+        s.sync()
+
+    def accept(self) -> None:
+        self.save()
+        super().accept()
+
+
+def _select(combo: QComboBox, data) -> None:
+    i = combo.findData(data)
+    combo.setCurrentIndex(i if i >= 0 else 0)
+

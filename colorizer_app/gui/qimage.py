@@ -1,0 +1,51 @@
+"""numpy <-> QImage conversion, done once and done right.
+
+QImage does not own memory it is built on, and its scanlines are padded to 4 bytes, so a
+constructor without `bytesPerLine` silently skews any image whose row is not a multiple of 4 bytes
+(a 33-px-wide RGB photo, for instance). Both directions here pass the stride explicitly and copy,
+so neither side keeps a pointer into the other's buffer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+__all__ = ["numpy_to_qimage", "qimage_to_numpy"]
+
+
+def numpy_to_qimage(arr: np.ndarray) -> QImage:
+    """uint8 (H, W) gray -> Format_Grayscale8, (H, W, 3) RGB -> Format_RGB888 (a (H, W, 1) array
+    counts as gray). The result is a deep copy: the numpy buffer may be freed afterwards."""
+    arr = np.asarray(arr)
+    if arr.dtype != np.uint8:
+        raise TypeError(f"expected a uint8 array, got {arr.dtype}")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 2:
+        fmt = QImage.Format.Format_Grayscale8
+    elif arr.ndim == 3 and arr.shape[2] == 3:
+        fmt = QImage.Format.Format_RGB888
+    else:
+        raise ValueError(f"expected (H, W) or (H, W, 3), got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr)
+    h, w = arr.shape[:2]
+    bytes_per_line = arr.strides[0]
+    return QImage(arr.data, w, h, bytes_per_line, fmt).copy()
+
+
+def qimage_to_numpy(img: QImage) -> np.ndarray:
+    """Grayscale8 -> (H, W) uint8; any other format -> (H, W, 3) uint8 RGB (alpha dropped).
+    Scanline padding is stripped, and the result owns its memory."""
+    if img.isNull():
+        raise ValueError("null QImage")
+    if img.format() == QImage.Format.Format_Grayscale8:
+        channels = 1
+    else:
+        channels = 3
+        if img.format() != QImage.Format.Format_RGB888:
+            img = img.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, stride = img.height(), img.width(), img.bytesPerLine()
+    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
+    out = buf[:, : w * channels].copy()
+    return out.reshape(h, w) if channels == 1 else out.reshape(h, w, 3)
