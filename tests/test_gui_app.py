@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from PIL import Image
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -89,6 +88,32 @@ def test_drop_loads_files_and_folders_and_lists_bad_ones(qtbot, window, tmp_path
     wait_idle(qtbot, window)
 
 
+def test_open_dialogs_and_recent_files(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    one = gray_photo(tmp_path / "one.png", 40, 30)
+    gray_photo(folder / "two.png", 50, 30)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([str(one)], "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    with qtbot.waitSignal(window.photosLoaded, timeout=10000):
+        window.registry["open"].trigger()
+    with qtbot.waitSignal(window.photosLoaded, timeout=10000):
+        window.registry["open_folder"].trigger()
+    assert [p.name for p in window.photos.photos] == ["one.png", "two.png"]
+    assert window.settings.get("paths/last_open_dir") == str(folder)
+    assert window.settings.get("paths/recent")[:2] == [str(folder.resolve()), str(one.resolve())]
+
+    window.clear_list()
+    window._fill_recent_menu()
+    entries = [a for a in window.recent_menu.actions() if a.text() == str(one.resolve())]
+    with qtbot.waitSignal(window.photosLoaded, timeout=10000):
+        entries[0].trigger()
+    assert [p.name for p in window.photos.photos] == ["one.png"]
+    wait_idle(qtbot, window)
+
+
 def test_dropping_non_files_is_refused(qtbot, window):
     mime = QMimeData()
     mime.setText("just text")
@@ -146,8 +171,28 @@ def test_view_modes_show_the_right_panes(qtbot, window, tmp_path):
     wait_idle(qtbot, window)
 
 
+def test_shortcuts_are_standard_and_unambiguous(window):
+    from PySide6.QtGui import QKeySequence
+
+    seen = {}
+    for name, action in window.registry.actions.items():
+        for key in action.shortcuts():
+            assert key.toString() not in seen, f"{name} and {seen.get(key.toString())} share {key.toString()}"
+            seen[key.toString()] = name
+    for std, name in [(QKeySequence.StandardKey.Open, "open"), (QKeySequence.StandardKey.Save, "export"),
+                      (QKeySequence.StandardKey.Quit, "quit"), (QKeySequence.StandardKey.ZoomIn, "zoom_in"),
+                      (QKeySequence.StandardKey.ZoomOut, "zoom_out")]:
+        for key in QKeySequence.keyBindings(std):
+            assert seen[key.toString()] == name
+    assert seen["Ctrl+0"] == "fit" and seen["Ctrl+1"] == "actual_size"
+
+
 def test_zoom_actions(qtbot, window, tmp_path):
     load(qtbot, window, [gray_photo(tmp_path / "z.png", 300, 200)])
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.viewer.zoom() == pytest.approx(1.0)
+    qtbot.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert window.viewer.is_fit()
     window.registry["actual_size"].trigger()
     assert window.viewer.zoom() == pytest.approx(1.0)
     window.registry["zoom_in"].trigger()
@@ -180,7 +225,8 @@ def test_controls_rerun_current_photo_and_drop_stale_work(qtbot, window, tmp_pat
     assert seen and all(p.temperature == pytest.approx(0.9) and p.vibrance == pytest.approx(1.5) for p in seen)
     assert len(seen) == 1  # debounced: one re-run for the whole burst
 
-    window.controls.set_model("tiny-const")  # regression: no temperature
+    combo = window.controls.model_combo  # as the user does it
+    combo.setCurrentIndex(combo.findData("tiny-const"))  # regression: no temperature
     assert not window.controls.temperature.isEnabled()
     assert window.controls.params().temperature is None
     qtbot.waitUntil(lambda: photo.params.model.endswith("tiny-const.safetensors"), timeout=15000)
@@ -505,4 +551,4 @@ def test_event_loop_never_stalls_while_a_batch_runs(qtbot, window, tmp_path):
     worst = max(gaps) * 1000
     print(f"\nevent loop: {len(gaps)} ticks, worst gap {worst:.1f} ms")
     assert all(p.state is State.DONE for p in window.photos.photos)
-    assert worst < 150, f"the GUI thread was blocked for {worst:.0f} ms"
+    assert worst < 50, f"the GUI thread was blocked for {worst:.0f} ms"

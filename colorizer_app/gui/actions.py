@@ -31,8 +31,11 @@ class ActionRegistry:
                     keys.extend(QKeySequence.keyBindings(s))
                 else:
                     keys.append(QKeySequence(s))
-            keys = [k for k in keys if not k.isEmpty()]
-            action.setShortcuts(keys)
+            unique: dict[str, QKeySequence] = {}  # a key listed twice would make it ambiguous
+            for k in keys:
+                if not k.isEmpty():
+                    unique.setdefault(k.toString(), k)
+            action.setShortcuts(list(unique.values()))
         if checkable:
             action.setCheckable(True)
         if tip:

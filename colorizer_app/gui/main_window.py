@@ -9,11 +9,11 @@ still wanted for it, so late results of superseded or cancelled work are dropped
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -65,8 +65,6 @@ class ExportReport:
     cancelled: bool = False
 
 
-def _without_model(p: Params | None):
-    return None if p is None else (p.device, p.size, p.temperature, p.vibrance)
 
 
 class MainWindow(QMainWindow):
@@ -238,6 +236,9 @@ class MainWindow(QMainWindow):
         tb.addActions([r["zoom_out"], r["zoom_in"], r["fit"], r["actual_size"]])
         self.addToolBar(tb)
         self.toolbar = tb
+
+        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.list_view.addActions([r["colorize_selected"], r["export"], r["remove"]])
 
         self.controls.add_action_button(r["colorize_selected"])
         self.controls.add_action_button(r["colorize_all"])
@@ -525,19 +526,19 @@ class MainWindow(QMainWindow):
         self._show_current()
 
     def _request_compare(self, photo: Photo, params: Params) -> None:
-        key = _without_model(params)
+        temperature = self.controls.temperature.value()  # for the classification models
+        key = (params.device, params.size, params.vibrance, temperature)
         if photo.compare_params != key:
-            photo.compare = {}
+            photo.compare, photo.compare_expect = {}, {}
             photo.compare_params = key
         tasks = []
         for e in self._compare_entries():
             # Missing, or still None because the job computing it was superseded: (re)request it.
             if photo.compare.get(e.name) is None:
-                p = params.with_model(str(e.path), e.family,
-                                      params.temperature if params.temperature is not None
-                                      else self.controls.temperature.value())
+                p = params.with_model(str(e.path), e.family, temperature)
                 tasks.append(Task(TaskKey(photo.id, e.name), photo.path, p))
                 photo.compare[e.name] = None
+                photo.compare_expect[e.name] = p
         self.viewer.set_compare_images(self._compare_images(photo))
         if tasks:
             job = self._track(ColorizeJob(tasks, kind="preview"))
@@ -561,7 +562,7 @@ class MainWindow(QMainWindow):
         if photo is None:
             return  # removed from the list meanwhile
         if outcome.key.label:  # one model's result in compare mode
-            if photo.compare_params == _without_model(outcome.params) and outcome.key.label in photo.compare:
+            if photo.compare_expect.get(outcome.key.label) == outcome.params:
                 photo.compare[outcome.key.label] = outcome.image
                 if photo is self.current_photo() and self.viewer.mode() == "compare":
                     self.viewer.set_compare_images(self._compare_images(photo))
@@ -691,7 +692,7 @@ class MainWindow(QMainWindow):
             done = sum(1 for t in job.tasks if (p := self.photos.find(t.key.photo_id)) and p.params == t.params
                        and p.state is State.DONE)
             self.statusBar().showMessage(
-                f"{'Cancelled: ' if cancelled else ''}colourised {done} of {len(job.tasks)} photos", 8000)
+                f"{'Cancelled: c' if cancelled else 'C'}olourised {done} of {len(job.tasks)} photos", 8000)
         self.batchFinished.emit(cancelled)
         self.update_actions()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemD
 from .workers import Params
 
 _photo_ids = itertools.count(1)
+
+
+def path_key(path: Path) -> str:
+    return os.path.normcase(os.path.realpath(path))
 
 
 class State(enum.Enum):
@@ -38,6 +43,7 @@ STATE_COLOURS = {
 class Photo:
     path: Path
     id: int = field(default_factory=lambda: next(_photo_ids))
+    key: str = ""  # the resolved path, to find a photo by path without touching the disk
     state: State = State.LOADING
     error: str = ""
     size: tuple[int, int] | None = None  # (width, height)
@@ -53,8 +59,12 @@ class Photo:
     device: str = ""
     pending_job: int | None = None  # the only job whose result is still wanted for `after`
     compare: dict = field(default_factory=dict, repr=False)  # model name -> QImage | None
-    compare_params: Params | None = None  # the non-model params the compare images were made with
+    compare_params: tuple | None = None  # the settings (all but the model) of the compare images
+    compare_expect: dict = field(default_factory=dict, repr=False)  # model name -> Params wanted
     _icon: QPixmap | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.key = self.key or path_key(self.path)
 
     @property
     def name(self) -> str:
@@ -68,7 +78,7 @@ class Photo:
         if self.state is State.FAILED:
             return f"failed: {self.error}"
         if self.state is State.DONE and self.seconds:
-            return f"done ({self.seconds:.2f} s)"
+            return f"done in {self.seconds:.2f} s"
         return self.state.value
 
 
@@ -115,14 +125,14 @@ class PhotoListModel(QAbstractListModel):
 
     def add_paths(self, paths: list[Path]) -> list[Photo]:
         """New rows in the loading state, skipping paths already in the list."""
-        have = {p.path.resolve() for p in self.photos}
+        have = {p.key for p in self.photos}
         new = []
         for path in paths:
-            key = Path(path).resolve()
-            if key in have:
+            photo = Photo(Path(path))
+            if photo.key in have:
                 continue
-            have.add(key)
-            new.append(Photo(Path(path)))
+            have.add(photo.key)
+            new.append(photo)
         if new:
             first = len(self.photos)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -137,9 +147,9 @@ class PhotoListModel(QAbstractListModel):
         return None
 
     def find_path(self, path: Path) -> Photo | None:
-        key = Path(path).resolve()
+        key = path_key(path)
         for p in self.photos:
-            if p.path.resolve() == key:
+            if p.key == key:
                 return p
         return None
 
@@ -216,10 +226,19 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setPen(QColor(STATE_COLOURS[photo.state]) if not selected
                        else option.palette.color(QPalette.ColorRole.HighlightedText))
         status = photo.status_text()
+        if photo.state is not State.FAILED:
+            elided = fm.elidedText(status, Qt.TextElideMode.ElideRight, line2.width())
+            painter.drawText(line2, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), elided)
         if photo.size and photo.state is not State.FAILED:
-            status += f"  ·  {photo.size[0]}×{photo.size[1]}"
-        painter.drawText(line2, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-                                    | Qt.TextFlag.TextWordWrap), status)
+            painter.setPen(option.palette.color(role if selected else QPalette.ColorRole.PlaceholderText))
+            line3 = line2.translated(0, fm.height() + 2)
+            detail = f"{photo.size[0]} × {photo.size[1]}" + ("  ·  colour original" if photo.is_colour else "")
+            painter.drawText(line3, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
+                             fm.elidedText(detail, Qt.TextElideMode.ElideRight, line3.width()))
+        elif photo.state is State.FAILED:
+            line3 = QRect(line2.left(), line2.top(), line2.width(), self.ICON - fm.height() - 4)
+            painter.drawText(line3, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                                        | Qt.TextFlag.TextWordWrap), status)
         painter.restore()
 
 

@@ -1,0 +1,125 @@
+#!/usr/bin/env python
+"""How long the GUI thread is ever blocked while the app works: a 5 ms QTimer records the gaps
+between its ticks while photos load, a batch colourises them and the controls re-run a preview.
+
+    python scripts/measure_stall.py [--model FILE] [--megapixels 12] [--photos 3]
+
+Without --model an untrained network of the shipped size (classification: the heaviest head) is
+used: its timing is that of a trained one. Prints the worst gap and the 99th percentile per phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", type=Path)
+    p.add_argument("--megapixels", type=float, default=12.0)
+    p.add_argument("--photos", type=int, default=3)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    args = p.parse_args()
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    tmp = Path(tempfile.mkdtemp(prefix="colorizer-stall-"))
+    models = tmp / "models"
+    models.mkdir()
+    if args.model:
+        (models / args.model.name).symlink_to(args.model.resolve())
+    else:
+        from colorizer_app.models.checkpoint import new_model, save_model
+
+        m = new_model("classification")
+        save_model(models / "shipped-size.safetensors", m.net, {"name": "shipped-size"}, bins=m.bins)
+    os.environ["COLORIZER_USER_MODELS"] = str(models)
+    os.environ["COLORIZER_WEIGHTS"] = str(tmp / "none")
+
+    h = int((args.megapixels * 1e6 * 3 / 4) ** 0.5)
+    w = int(h * 4 / 3)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(args.photos):
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        arr = (128 + 60 * np.sin(x / (97 + i)) * np.cos(y / 131) + rng.normal(0, 8, (h, w))).clip(0, 255)
+        paths.append(tmp / f"photo{i}.jpg")
+        Image.fromarray(arr.astype(np.uint8), "L").save(paths[-1], quality=90)
+
+    from PySide6.QtCore import QTimer
+
+    from colorizer_app.gui.app import make_application
+    from colorizer_app.gui.main_window import MainWindow
+    from colorizer_app.gui.settings import Settings
+
+    app = make_application([sys.argv[0]])
+    window = MainWindow(Settings(tmp / "settings.ini"))
+    window.resize(1400, 900)
+    window.show()
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+
+    def phase(name, start, done, timeout=600):
+        gaps.clear()
+        for _ in range(3):
+            app.processEvents()
+        last[0] = time.perf_counter()
+        timer.start()
+        t0 = time.perf_counter()
+        start()
+        end = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > end:
+                raise TimeoutError(name)
+            app.processEvents()
+            time.sleep(0.001)
+        timer.stop()
+        g = sorted(x * 1000 for x in gaps) or [0.0]
+        print(f"{name:<28} {time.perf_counter() - t0:6.2f} s  ticks {len(g):5d}  "
+              f"worst gap {g[-1]:6.1f} ms  p99 {g[int(0.99 * (len(g) - 1))]:5.1f} ms")
+        return g[-1]
+
+    worst = 0.0
+    print(f"{args.photos} photos of {w}x{h} ({w * h / 1e6:.1f} MP), torch threads {torch.get_num_threads()}")
+    window.settings.set("prefs/auto_colorize", True)
+    worst = max(worst, phase("load + first preview", lambda: window.add_paths(paths, remember=False),
+                             lambda: all(p.loaded for p in window.photos.photos) and window.photos.rowCount()
+                             and not window.is_busy()))
+    worst = max(worst, phase("batch (all photos)", window.colorize_all, lambda: not window.is_busy()))
+    sliders = window.controls
+
+    def nudge():
+        for v in (0.9, 1.1, 1.3):
+            sliders.vibrance.setValue(v)
+
+    worst = max(worst, phase("slider burst -> preview", nudge,
+                             lambda: not window._debounce.isActive() and not window.is_busy()))
+    worst = max(worst, phase("compare view", lambda: window.set_view_mode("compare"),
+                             lambda: not window.is_busy()))
+    print(f"worst gap overall: {worst:.1f} ms")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+#!/usr/bin/env python
+"""Screenshots of the desktop app, offscreen: docs/screenshots/{split,side_by_side,compare}.png.
+
+    python scripts/screenshots.py                       # the bundled models in weights/
+    python scripts/screenshots.py --model some.safetensors [--model other.safetensors]
+
+The sample photos in resources/samples are loaded and colourised with the first model (the others
+appear in the compare view); settings go to a temporary file, so the user's are never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", action="append", type=Path, default=[],
+                   help="a .safetensors model to use (repeatable); default: the bundled ones")
+    p.add_argument("--samples", type=Path, default=ROOT / "resources" / "samples")
+    p.add_argument("--photo", default="chelsea.jpg", help="the sample shown in the screenshots")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    p.add_argument("--size", default="1400x860", help="window size, WxH")
+    return p.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="colorizer-shots-"))
+    try:
+        if args.model:  # the given models become the only ones listed
+            user = tmp / "models"
+            user.mkdir()
+            for m in args.model:
+                shutil.copy(m, user / m.name)
+            os.environ["COLORIZER_USER_MODELS"] = str(user)
+            os.environ["COLORIZER_WEIGHTS"] = str(tmp / "no_bundled")
+        return shoot(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def shoot(args, tmp: Path) -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from colorizer_app.gui.app import make_application
+    from colorizer_app.gui.main_window import MainWindow
+    from colorizer_app.gui.settings import Settings
+    from colorizer_app.models import registry
+
+    if not registry.list_models():
+        print("no models: train one (scripts/train_shipped.sh) or pass --model FILE", file=sys.stderr)
+        return 1
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp))
+    app = make_application([sys.argv[0]])
+    window = MainWindow(Settings(tmp / "settings.ini"))
+    w, h = (int(v) for v in args.size.split("x"))
+    window.resize(w, h)
+    window.show()
+
+    def pump(until, timeout=300.0, what="work"):
+        end = time.monotonic() + timeout
+        while not until():
+            if time.monotonic() > end:
+                raise TimeoutError(f"timed out waiting for {what}")
+            app.processEvents()
+            time.sleep(0.01)
+        for _ in range(5):
+            app.processEvents()
+
+    photos = sorted(args.samples.glob("*.jpg"))
+    if not photos:
+        print(f"no sample photos in {args.samples}", file=sys.stderr)
+        return 1
+    window.add_paths(photos, remember=False)
+    pump(lambda: window.photos.rowCount() == len(photos) and all(
+        p.loaded or p.error for p in window.photos.photos), what="loading")
+    window.colorize_all()
+    pump(lambda: not window.is_busy(), what="colourising")
+    shown = next((p for p in window.photos.photos if p.name == args.photo), window.photos.photos[0])
+    window.list_view.set_current_photo(shown)
+    pump(lambda: not window.is_busy() and shown.after is not None, what="the shown photo")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for mode in ("split", "side_by_side", "compare"):
+        window.set_view_mode(mode)
+        if mode == "split":
+            window.viewer.set_divider(0.45)
+        pump(lambda: not window.is_busy(), what=f"the {mode} view")
+        if mode == "compare":
+            pump(lambda: all(p.image() is not None for p in window.viewer.panes()), what="compare results")
+        window.viewer.fit_to_window()
+        app.processEvents()
+        path = args.out / f"{mode}.png"
+        window.grab().save(str(path))
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    window.close()
+    QApplication.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
