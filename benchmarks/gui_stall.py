@@ -2,7 +2,7 @@
 """How long the GUI thread is ever blocked while the app works: a 5 ms QTimer records the gaps
 between its ticks while photos load, a batch colourises them and the controls re-run a preview.
 
-    python scripts/measure_stall.py [--model FILE] [--megapixels 12] [--photos 3]
+    python benchmarks/gui_stall.py [--model FILE] [--megapixels 12] [--photos 3]
 
 Without --model an untrained network of the shipped size (classification: the heaviest head) is
 used: its timing is that of a trained one. Prints the worst gap and the 99th percentile per phase.
