@@ -56,6 +56,7 @@ def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], meta: dict) 
     try:
         tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
         save_file(tensors, tmp, metadata={META_KEY: json.dumps(meta, sort_keys=True)})
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a model file is an ordinary document
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
