@@ -50,10 +50,16 @@ def test_shipped_model_colourises_real_photos(bundled, family):
         colourful.append(colourfulness(out))
         errors.append(ab_error(out, truth))
         gray_errors.append(ab_error(_gray_version(c, truth), truth))
-    # a random or untrained head gives near-gray or noisy output; a trained one real colour
-    assert np.mean(colourful) > 15.0, colourful
+    # Thresholds sit between the trained models and the same networks with random weights
+    # (measured on these four photos: random regression has an ab error 1.27x the grayscale
+    # version's, random classification a colourfulness of 19, random gan 0.88x and 9).
+    colour, ratio = np.mean(colourful), np.mean(errors) / np.mean(gray_errors)
     if family == "regression":
-        assert np.mean(errors) < np.mean(gray_errors), (errors, gray_errors)
+        assert ratio < 0.8, (errors, gray_errors)
+    elif family == "classification":
+        assert colour > 30 and ratio < 1.0, (colourful, errors, gray_errors)
+    else:
+        assert colour > 15 and ratio < 0.85, (colourful, errors, gray_errors)
 
 
 def _gray_version(c: Colorizer, rgb: np.ndarray) -> np.ndarray:

