@@ -74,7 +74,7 @@ def square_photo(path: str, size: int) -> tuple[str, np.ndarray | None, str]:
 
 
 def _cache_key(files: list[Path], size: int) -> str:
-    h = hashlib.sha1(f"v{CACHE_VERSION} {size}".encode())
+    h = hashlib.sha1(f"v{CACHE_VERSION} {size} {GRAY_CHROMA}".encode())
     for f in files:
         st = f.stat()
         h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())

@@ -1,0 +1,74 @@
+"""Interpolate two checkpoints of one network: (1 - alpha) * A + alpha * B, weight by weight.
+
+    python scripts/average_weights.py A.safetensors B.safetensors --alpha 0.5 --out OUT.safetensors
+
+Used for the shipped classification model: A is trained with class rebalancing (vivid, below the
+grayscale PSNR), B is A fine-tuned without it (accurate, muted); averaging the weights of a model
+and its own fine-tune (as in WiSE-FT, Wortsman et al. 2022) lands between the two. The output
+carries A's metadata plus the provenance of both parents and alpha.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+import torch
+
+from colorizer_app.models import registry
+from colorizer_app.models.checkpoint import load_model, save_model
+from colorizer_app.training.data import load_photo_folder
+from colorizer_app.training.objectives import OBJECTIVES, LossConfig
+from colorizer_app.training.trainer import validate
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("a", type=Path)
+    ap.add_argument("b", type=Path)
+    ap.add_argument("--alpha", type=float, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--val", type=Path, help="folder of validation photos: figures go into the metadata")
+    ap.add_argument("--val-images", type=int, default=256)
+    args = ap.parse_args()
+    a, b = load_model(args.a), load_model(args.b, expect_family=None)
+    if a.family != b.family or a.net.spec != b.net.spec:
+        print("error: the two checkpoints are not the same network", file=sys.stderr)
+        return 2
+    sa, sb = a.net.state_dict(), b.net.state_dict()
+    mixed = {k: (sa[k].float() * (1 - args.alpha) + sb[k].float() * args.alpha).to(sa[k].dtype)
+             if sa[k].is_floating_point() else sb[k] for k in sa}
+    a.net.load_state_dict(mixed)
+    skip = {"format_version", "app_version", "family", "spec", "normalisation"}
+    meta = {k: v for k, v in b.meta.items() if k not in skip}
+    meta.update({
+        "command": "python scripts/average_weights.py " + " ".join(shlex.quote(x) for x in sys.argv[1:]),
+        "parents": [
+            {"file": args.a.name, "weight": 1 - args.alpha, "command": a.meta.get("command"),
+             "steps": a.meta.get("steps"), "train_seconds": a.meta.get("train_seconds"),
+             "val_metrics": a.meta.get("val_metrics")},
+            {"file": args.b.name, "weight": args.alpha, "command": b.meta.get("command"),
+             "steps": b.meta.get("steps"), "train_seconds": b.meta.get("train_seconds"),
+             "val_metrics": b.meta.get("val_metrics")},
+        ],
+        "steps": (a.meta.get("steps") or 0) + (b.meta.get("steps") or 0),
+        "train_seconds": round((a.meta.get("train_seconds") or 0) + (b.meta.get("train_seconds") or 0), 1),
+    })
+    meta.pop("val_metrics", None)  # the parents' figures do not describe the mixture
+    meta.pop("history", None)
+    if args.val:
+        val = load_photo_folder(args.val, 144, cache_dir=registry.cache_dir() / "photos")
+        objective = OBJECTIVES[a.family](a, LossConfig(), lr=0.0)
+        m = validate(objective, val, torch.device("cpu"), args.val_images)
+        meta["val_metrics"] = {k: round(v, 4) for k, v in m.items()}
+        print(f"val PSNR {m['psnr']:.2f} dB, AuC {m['auc']:.4f}, "
+              f"colourfulness {100 * m['colourfulness_ratio']:.0f}% of truth")
+    save_model(args.out, a.net, meta, bins=a.bins)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
