@@ -31,4 +31,4 @@ train "$RUNS/classification_plain.safetensors" 1000 --model classification --nam
     --alpha 0.4 --out "$RUNS/classification.safetensors" --val "$POOL/val"
 # gan: the regression net against a PatchGAN critic, NoGAN-style (critic warm-up, short GAN phase)
 train "$RUNS/gan.safetensors" 1000 --model gan --name gan --init "$RUNS/regression.safetensors" \
-    --d-warmup 100 --l1-weight 1 --lr 2e-4 --val-every 500
+    --d-warmup 200 --l1-weight 10 --lr 2e-4 --val-every 1000
