@@ -65,7 +65,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("export/quality", int, 95, _between(1, 100)),
     Key("export/pattern", str, "{stem}_color", lambda v: bool(v.strip())),
     # preferences (defaults)
-    Key("defaults/model", str, "", doc="empty: the first bundled model"),
+    Key("defaults/model", str, "classification", doc="the CLI's default too; unknown: the first model"),
     Key("defaults/temperature", float, DEFAULT_TEMPERATURE, _between(*TEMPERATURE_RANGE)),
     Key("defaults/vibrance", float, 1.0, _between(*VIBRANCE_RANGE)),
     Key("defaults/size", int, DEFAULT_SIZE, _between(*SIZE_RANGE)),
