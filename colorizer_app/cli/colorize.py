@@ -45,7 +45,7 @@ def run(args) -> int:
     for p, why in failures:
         tqdm.write(f"failed: {p}: {why}", file=sys.stderr)
     used: set[Path] = set()
-    protected = [f for f in files]
+    protected = list(files)
     with tqdm(files, unit="photo", dynamic_ncols=True,
               desc=f"{colorizer.model.name} on {colorizer.choice.label}") as bar:
         for src in bar:

@@ -63,14 +63,16 @@ def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], meta: dict) 
         raise
 
 
-def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+def read_safetensors(path: Path, tensors: bool = True) -> tuple[dict[str, torch.Tensor], dict]:
+    """Tensors and checked metadata; with tensors=False only the header is read (model lists)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
+    want_tensors = tensors
     try:
         with safe_open(str(path), framework="pt") as f:
             raw_meta = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+            tensors = {k: f.get_tensor(k) for k in f.keys()} if want_tensors else {}
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise CheckpointError(
             f"{path}: not a valid safetensors checkpoint ({e}); pickled .pt/.pth files are refused"
@@ -165,7 +167,7 @@ def new_model(family: str, spec_overrides: dict | None = None) -> LoadedModel:
 
 # --- training state, flattened into the same format -------------------------------------------
 
-def flatten_state(prefix: str, obj, tensors: dict, skeleton_path: list | None = None):
+def flatten_state(prefix: str, obj, tensors: dict):
     """Nested dict/list of tensors and plain values -> JSON skeleton; tensors go to `tensors`."""
     if isinstance(obj, torch.Tensor):
         key = f"{prefix}"

@@ -57,7 +57,7 @@ def list_models() -> list[ModelEntry]:
             if path.name.endswith(".resume.safetensors"):
                 continue
             try:
-                _, meta = read_safetensors(path)
+                _, meta = read_safetensors(path, tensors=False)  # the header only
             except CheckpointError:
                 continue
             if meta.get("family") not in FAMILIES or meta.get("kind") == "resume":
@@ -76,10 +76,11 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
         if not p.is_file():
             raise CheckpointError(f"{p}: no such model file")
         return p
-    for e in list_models():
+    entries = list_models()
+    for e in entries:
         if e.name == s or e.path.stem == s:
             return e.path
-    known = ", ".join(e.name for e in list_models()) or "none found"
+    known = ", ".join(e.name for e in entries) or "none found"
     raise CheckpointError(f"unknown model {s!r} (available: {known}; or give a .safetensors path)")
 
 
