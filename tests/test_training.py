@@ -177,6 +177,22 @@ def test_progress_callback_and_periodic_checkpoint(tmp_path):
     assert meta["steps"] == 10 and meta["batch"] == 8 and meta["crop"] == 40
 
 
+def test_time_budget_ends_the_run_and_decays_the_learning_rate(tmp_path):
+    photos = one_photo_set("astronaut", 48)
+    out = tmp_path / "m.safetensors"
+    totals, lrs = [], []
+    trainer = Trainer(config("regression", 10**6, 48, max_minutes=1.5 / 60), new_model("regression", TINY),
+                      photos, None, out, log=quiet)
+    trainer.on_progress = lambda step, total, *_: (totals.append(total),
+                                                    lrs.append(trainer.objective.opt.param_groups[0]["lr"]))
+    result = trainer.run()
+    assert not result.stopped and 1 < result.steps_done < 10**6
+    assert 1.4 < result.seconds < 10
+    assert totals[-1] == result.steps_done  # the estimated length converges on the real one
+    assert lrs[-1] < 0.2 * max(lrs)  # the cosine schedule followed the clock down
+    assert out.is_file() and load_model(out).meta["steps"] == result.steps_done
+
+
 def _trainer(family, photos, out, loss: LossConfig | None = None, **kw):
     cfg = config(family, 8, 48, lr=1e-3, loss=loss or LossConfig())
     return Trainer(cfg, new_model(family, TINY), photos, None, out, log=quiet, **kw)

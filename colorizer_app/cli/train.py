@@ -24,7 +24,9 @@ def add_parser(sub) -> None:
     p.add_argument("--model", required=True, choices=FAMILIES, help="model family")
     p.add_argument("--data", required=True, type=Path, help="folder of colour photos (recursive)")
     p.add_argument("--val", type=Path, help="folder of validation photos (default: hold out 5%%)")
-    p.add_argument("--steps", type=int, required=True)
+    p.add_argument("--steps", type=int, required=True, help="training steps (the most, with --minutes)")
+    p.add_argument("--minutes", type=float, help="time budget: stop at --steps or after this long, "
+                   "with the learning-rate schedule fitted to it")
     p.add_argument("--out", type=Path, required=True, help="output .safetensors file")
     p.add_argument("--resume", type=Path, help="a .resume.safetensors file written by an earlier run")
     p.add_argument("--init", help="start from this model (gan: a regression model, NoGAN-style)")
@@ -122,7 +124,8 @@ def run(args) -> int:
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,
-                          val_every=args.val_every, val_images=args.val_images, loss=loss)
+                          val_every=args.val_every, val_images=args.val_images, loss=loss,
+                          max_minutes=args.minutes)
         meta = {
             "name": args.name or args.out.stem,
             "command": "colorizer-cli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
@@ -134,7 +137,7 @@ def run(args) -> int:
         bar = tqdm(total=args.steps, unit="step", dynamic_ncols=True, disable=rank != 0)
 
         def progress(step, total, losses, ips):
-            bar.n = step
+            bar.total, bar.n = total, step
             post = {k: f"{v:.3f}" for k, v in losses.items()}
             post["img/s"] = f"{ips:.0f}"
             bar.set_postfix(post, refresh=False)

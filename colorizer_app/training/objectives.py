@@ -200,7 +200,11 @@ class GanObjective(Objective):
             return out
 
         set_requires_grad(self.disc, False)
-        adv = (self.disc(L4, fake).float() - 1).square().mean()  # unwrapped: D's weights are frozen here
+        # D sees real and fake together here too: its batch norm then normalises as it did when it
+        # learnt, so a shift shared by the whole fake batch (too little colour everywhere) still
+        # reaches the generator instead of being normalised away. Unwrapped: D is frozen here.
+        d_both = self.disc(torch.cat((L4, L4)), torch.cat((real, fake.to(real.dtype)))).float()
+        adv = (d_both.chunk(2)[1] - 1).square().mean()
         l1 = (fake.float() / scale - real / scale).abs().mean()
         loss_g = self.cfg.l1_weight * l1 + adv
         self._step(loss_g, self.opt)

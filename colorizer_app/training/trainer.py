@@ -47,6 +47,7 @@ class TrainConfig:
     val_every: int = 1000
     val_images: int = 256
     bf16: bool | None = None  # None: on when the CPU has native bf16 (or on CUDA)
+    max_minutes: float | None = None  # time budget: the run ends at `steps` or here, whichever first
     loss: LossConfig = field(default_factory=LossConfig)
 
 
@@ -71,11 +72,11 @@ def bf16_supported(device: torch.device) -> bool:
     return device.type == "cpu" and torch.cpu._is_avx512_bf16_supported()
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up, then cosine decay to 5% of the peak."""
+def lr_at(step: int, cfg: TrainConfig, done: float | None = None) -> float:
+    """Linear warm-up, then cosine decay to 5% of the peak over the run (`done`: 0..1 of it)."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
-    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup) if done is None else done
     return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
@@ -112,9 +113,14 @@ class Trainer:
         self.log = log
         self.meta = meta or {}
         self.rank, self.world = distributed_rank()
+        if self.world > 1 and cfg.max_minutes:
+            raise ValueError("a time budget (max_minutes) is not supported in distributed training")
         self.step = 0
+        self.t_start = time.time()
         self.history: list[dict] = []
         self.seconds_before = 0.0
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed crop size: let cuDNN pick its fastest kernels
         model.net.to(self.device).train()
         wrap = self._ddp_wrap if self.world > 1 else (lambda m: m)
         prior_sample = None
@@ -184,6 +190,21 @@ class Trainer:
 
     # --- the loop ----------------------------------------------------------------------------
 
+    def done_fraction(self) -> float:
+        """How much of the run is behind us: by steps, or by time when a budget is set."""
+        by_steps = self.step / self.cfg.steps
+        if not self.cfg.max_minutes:
+            return by_steps
+        elapsed = self.seconds_before + time.time() - self.t_start
+        return max(by_steps, elapsed / (60 * self.cfg.max_minutes))
+
+    def expected_steps(self) -> int:
+        """cfg.steps, or under a time budget the steps the run will reach at its present speed."""
+        done = self.done_fraction()
+        if not self.cfg.max_minutes or self.step == 0 or done <= 0:
+            return self.cfg.steps
+        return max(self.step, min(self.cfg.steps, round(self.step / done)))
+
     def run(self) -> TrainResult:
         cfg = self.cfg
         self.t_start = time.time()
@@ -193,27 +214,28 @@ class Trainer:
         autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if self.use_bf16
                     else contextlib.nullcontext())
         try:
-            while self.step < cfg.steps:
+            while self.done_fraction() < 1.0:
                 if self.should_stop():
                     stopped = True
                     break
                 for o in self.objective.optimizers:
                     for g in o.param_groups:
-                        g["lr"] = lr_at(self.step, cfg)
+                        g["lr"] = lr_at(self.step, cfg, self.done_fraction() if cfg.max_minutes else None)
                 L, ab = lab_batch(self.sampler.next(), self.device)
                 L = L.contiguous(memory_format=torch.channels_last)
                 with autocast:
                     losses = self.objective.train_step(L, ab)
                 self.step += 1
                 now = time.time()
-                if now - t_last > 2.0 or self.step == cfg.steps:
+                finished = self.done_fraction() >= 1.0
+                if now - t_last > 2.0 or finished:
                     ips = (self.step - step_last) * cfg.batch * self.world / (now - t_last)
                     t_last, step_last = now, self.step
                 if self.rank == 0:
-                    self.on_progress(self.step, cfg.steps, losses, ips)
-                if self.step % cfg.checkpoint_every == 0 and self.step < cfg.steps:
+                    self.on_progress(self.step, self.expected_steps(), losses, ips)
+                if self.step % cfg.checkpoint_every == 0 and not finished:
                     self.save_resume()
-                if self.val_set is not None and self.step % cfg.val_every == 0 and self.step < cfg.steps:
+                if self.val_set is not None and self.step % cfg.val_every == 0 and not finished:
                     self._validate()
         except KeyboardInterrupt:
             stopped = True

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The GPU round of the shipped models: continues the CPU-trained weights on one CUDA GPU, all jobs
+# at once (the nets are small; one process alone leaves most of the GPU idle), each under the same
+# time budget. Usage: scripts/train_gpu.sh POOL_DIR RUN_DIR [MINUTES]
+# Writes RUN_DIR/*.safetensors and RUN_DIR/*.log; pick and average them on the CPU afterwards
+# (weights/MODEL_CARD.md says which were shipped).
+set -euo pipefail
+POOL=$1
+RUNS=$2
+MIN=${3:-7.5}
+CLI=${CLI:-colorizer-cli}
+mkdir -p "$RUNS"
+# decode the pool once into the photo cache, so that the jobs below start from it together
+${PY:-python3} -c "
+from colorizer_app.training.data import load_photo_folder
+from colorizer_app.models.registry import cache_dir
+for part in ('train', 'val'):
+    print(part, len(load_photo_folder('$POOL/' + part, 144, cache_dir=cache_dir() / 'photos')))"
+
+job() {  # name args...
+  local name=$1; shift
+  $CLI train --data "$POOL/train" --val "$POOL/val" --steps 100000 --minutes "$MIN" \
+      --out "$RUNS/$name.safetensors" --checkpoint-every 1000000 --val-every 2000 --threads 2 \
+      --name "$name" "$@" > "$RUNS/$name.log" 2>&1 &
+}
+job regression --model regression --init weights/regression.safetensors --batch 128 --lr 5e-4 --warmup 100
+job cls_rebalanced --model classification --init weights/classification.safetensors --batch 128 \
+    --lr 3e-4 --warmup 100 --rebalance-lambda 0.5
+job cls_plain --model classification --init weights/classification.safetensors --batch 128 \
+    --lr 3e-4 --warmup 100 --rebalance-lambda 1.0
+for w in 3 10 30; do
+  job gan_l1_$w --model gan --init weights/regression.safetensors --batch 64 --lr 2e-4 --warmup 100 \
+      --d-warmup 300 --l1-weight $w
+done
+wait
+grep -H "val PSNR\|wrote\|rror" "$RUNS"/*.log || true
