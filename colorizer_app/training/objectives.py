@@ -74,6 +74,10 @@ class Objective:
     def load_buffers(self, buffers: dict[str, torch.Tensor]) -> None:
         pass
 
+    def val_loss(self, L: torch.Tensor, ab: torch.Tensor) -> float:
+        """The training loss (the generator's L1 for the gan) on held-out photos, without learning."""
+        raise NotImplementedError
+
     def _step(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -119,6 +123,10 @@ class RegressionObjective(Objective):
         self._step(loss, self.opt)
         return {"loss": loss.item()}
 
+    def val_loss(self, L, ab):
+        pred = self.model.net(L)
+        return self.loss(pred, downsample_ab(ab, L.shape[-1] // pred.shape[-1])).item()
+
 
 class ClassificationObjective(Objective):
     name = "classification"
@@ -138,16 +146,21 @@ class ClassificationObjective(Objective):
     def load_buffers(self, buffers):
         self.prior, self.weights = buffers["prior"], buffers["class_weights"]
 
-    def train_step(self, L, ab):
-        logits = self.net(L)
-        target_ab = downsample_ab(ab, L.shape[-1] // logits.shape[-1])
+    def loss(self, logits: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+        target_ab = downsample_ab(ab, ab.shape[-1] // logits.shape[-1])
         # the bins and weights are made on the CPU; the batch may be on CUDA
         soft, nearest = B.soft_encode(target_ab, self.centres.to(logits.device))
         logp = F.log_softmax(logits.float(), dim=1)
         ce = -(soft * logp).sum(1)
-        loss = (ce * self.weights.to(logits.device)[nearest]).mean()
+        return (ce * self.weights.to(logits.device)[nearest]).mean()
+
+    def train_step(self, L, ab):
+        loss = self.loss(self.net(L), ab)
         self._step(loss, self.opt)
         return {"loss": loss.item()}
+
+    def val_loss(self, L, ab):
+        return self.loss(self.model.net(L), ab).item()
 
     def predict_ab(self, L):
         return B.annealed_mean(self.model.net(L), self.centres, self.cfg.temperature)
@@ -208,8 +221,14 @@ class GanObjective(Objective):
         l1 = (fake.float() / scale - real / scale).abs().mean()
         loss_g = self.cfg.l1_weight * l1 + adv
         self._step(loss_g, self.opt)
-        out.update({"g_l1": l1.item(), "g_adv": adv.item()})
+        out.update({"loss": l1.item(), "g_adv": adv.item()})
         return out
+
+    def val_loss(self, L, ab):
+        fake = self.model.net(L)
+        real = downsample_ab(ab, L.shape[-1] // fake.shape[-1])
+        scale = self.model.net.spec.ab_scale
+        return (fake.float() / scale - real / scale).abs().mean().item()
 
 
 OBJECTIVES = {c.name: c for c in (RegressionObjective, ClassificationObjective, GanObjective)}

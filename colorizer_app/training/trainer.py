@@ -48,6 +48,7 @@ class TrainConfig:
     val_images: int = 256
     bf16: bool | None = None  # None: on when the CPU has native bf16 (or on CUDA)
     max_minutes: float | None = None  # time budget: the run ends at `steps` or here, whichever first
+    keep_resume: bool = True  # False: a stopped run leaves no file behind (the app's cancel)
     loss: LossConfig = field(default_factory=LossConfig)
 
 
@@ -233,14 +234,15 @@ class Trainer:
                     t_last, step_last = now, self.step
                 if self.rank == 0:
                     self.on_progress(self.step, self.expected_steps(), losses, ips)
-                if self.step % cfg.checkpoint_every == 0 and not finished:
+                if self.step % cfg.checkpoint_every == 0 and not finished and cfg.keep_resume:
                     self.save_resume()
                 if self.val_set is not None and self.step % cfg.val_every == 0 and not finished:
                     self._validate()
         except KeyboardInterrupt:
             stopped = True
         if stopped:
-            self.save_resume()
+            if cfg.keep_resume:
+                self.save_resume()
             return TrainResult(self.step, True, {}, self.seconds_before + time.time() - self.t_start,
                                self.history)
         metrics = self._validate() if self.val_set is not None else {}
