@@ -37,24 +37,27 @@ def main() -> None:
     ap.add_argument("--val", type=Path)
     ap.add_argument("--val-rows", type=int, default=6)
     ap.add_argument("--out", type=Path, default=Path("docs/model_grid.jpg"))
+    ap.add_argument("--model", action="append", help="a model name or file (repeat; default: the three shipped)")
+    ap.add_argument("--seed", type=int, default=3, help="which validation photos")
     args = ap.parse_args()
     photos = [(n, getattr(data, n)()) for n in ("astronaut", "coffee", "chelsea", "rocket")]
     if args.val:
         files = iter_image_files([args.val])
-        pick = np.random.default_rng(3).choice(len(files), args.val_rows, replace=False)
+        pick = np.random.default_rng(args.seed).choice(len(files), args.val_rows, replace=False)
         photos += [(files[i].stem, load_image(files[i]).pixels) for i in sorted(pick)]
-    models = {f: Colorizer(f, device="cpu") for f in FAMILIES}
-    cols = ["grayscale", *FAMILIES, "ground truth"]
+    names = args.model or list(FAMILIES)
+    models = {Path(n).stem: Colorizer(n, device="cpu") for n in names}
+    cols = ["grayscale", *models, "ground truth"]
     head = 28
     sheet = Image.new("RGB", (CELL * len(cols), head + CELL * len(photos)), "white")
     draw = ImageDraw.Draw(sheet)
     for j, name in enumerate(cols):
         draw.text((j * CELL + 8, 8), name, fill="black")
     for i, (_, rgb) in enumerate(photos):
-        any_c = models["regression"]
+        any_c = next(iter(models.values()))
         L = any_c.lightness(rgb)
         gray = lab_to_uint8(L, torch.zeros(2, *L.shape[-2:])).numpy()
-        row = [gray] + [models[f].colorize(rgb).rgb for f in FAMILIES] + [rgb]
+        row = [gray] + [m.colorize(rgb).rgb for m in models.values()] + [rgb]
         for j, img in enumerate(row):
             sheet.paste(fit(img), (j * CELL, head + i * CELL))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,54 @@
+"""Pack a subset of the photo pool small enough to travel to a GPU machine (64 MiB limit there).
+
+    python scripts/pack_gpu_pool.py [--pool ../shared/data] [--n 12500] [--out gpupack/gpudata.tgz]
+
+A random `--n` training photos (seed 1) re-encoded as WebP quality 55 (the loss sees ab at 1/4
+resolution, so the extra chroma loss hardly matters) and the whole val folder at quality 80, in one
+gzip'd tar (one file: thousands of small ones cost more than their bytes). Used for the GPU round
+of the shipped gan (weights/MODEL_CARD.md); scripts/train_gpu.sh trains on the unpacked folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tarfile
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from PIL import Image
+
+
+def convert(job: tuple[str, str, int]) -> None:
+    src, dst, quality = job
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    Image.open(src).convert("RGB").save(dst, "WEBP", quality=quality, method=4)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pool", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--n", type=int, default=12500)
+    ap.add_argument("--out", type=Path, default=Path("gpupack/gpudata.tgz"))
+    args = ap.parse_args()
+    train = sorted(str(p) for p in (args.pool / "train").rglob("*") if p.is_file())
+    random.seed(1)
+    chosen = random.sample(train, args.n)
+    val = sorted(str(p) for p in (args.pool / "val").rglob("*") if p.is_file())
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = [(f, os.path.join(tmp, "train", os.path.relpath(f, args.pool / "train")), 55) for f in chosen]
+        jobs += [(f, os.path.join(tmp, "val", os.path.relpath(f, args.pool / "val")), 80) for f in val]
+        with ProcessPoolExecutor(os.cpu_count()) as ex:
+            list(ex.map(convert, jobs, chunksize=64))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(args.out, "w:gz") as tar:
+            tar.add(os.path.join(tmp, "train"), "train")
+            tar.add(os.path.join(tmp, "val"), "val")
+    print(f"wrote {args.out}: {len(chosen)} train and {len(val)} val photos, "
+          f"{args.out.stat().st_size / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
