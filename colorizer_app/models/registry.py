@@ -12,6 +12,7 @@ from pathlib import Path
 
 import platformdirs
 
+from ..resources import weights_dir
 from .checkpoint import CheckpointError, LoadedModel, load_model, read_safetensors
 from .networks import FAMILIES
 
@@ -19,14 +20,8 @@ APP_NAME = "colorizer"
 
 
 def bundled_dir() -> Path:
-    """weights/ beside the package in a checkout; COLORIZER_WEIGHTS overrides it."""
-    env = os.environ.get("COLORIZER_WEIGHTS")
-    if env:
-        return Path(env)
-    inside = Path(__file__).resolve().parent.parent / "weights"  # installed wheels ship it here
-    if inside.is_dir():
-        return inside
-    return Path(__file__).resolve().parent.parent.parent / "weights"
+    """The shipped checkpoints, wherever this copy of Colorizer keeps them (see resources.py)."""
+    return weights_dir()
 
 
 def user_models_dir() -> Path:
