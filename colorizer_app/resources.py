@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+APP_ID = "io.github.colorizer.Colorizer"  # desktop entry, metainfo and installed icon names
 ICON_NAME = "colorizer"  # resources/icons/colorizer.svg and colorizer-SIZE.png
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
