@@ -224,6 +224,23 @@ def test_the_window_and_application_carry_the_icon(qtbot):
     assert app.desktopFileName() == APP_ID
 
 
+def test_a_restored_device_survives_the_late_device_list(qtbot, monkeypatch):
+    from colorizer_app.engine.device import available_devices
+    from colorizer_app.gui import engine_loader
+    from colorizer_app.gui.controls import ControlPanel
+
+    monkeypatch.setattr(engine_loader, "_loader", None)
+    engine_loader.defer()
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    assert [panel.device.itemData(i) for i in range(panel.device.count())] == ["auto", "cpu"]
+    panel.set_values(device="cpu")
+    engine_loader._loader.start()
+    qtbot.waitUntil(lambda: panel.device.itemText(0).startswith("Auto ("), timeout=10000)  # "Auto (CPU)"
+    assert [panel.device.itemData(i) for i in range(panel.device.count())] == ["auto", *available_devices()]
+    assert panel.device_request() == "cpu"
+
+
 def test_engine_callbacks_wait_for_the_background_import(qtbot, monkeypatch):
     from colorizer_app.gui import engine_loader
 

@@ -146,10 +146,13 @@ class ControlPanel(QWidget):
         self.vibrance.valueChanged.connect(self.paramsChanged)
         self.size.valueChanged.connect(self.paramsChanged)
         self.device.currentIndexChanged.connect(self.paramsChanged)
-        self.device.activated.connect(lambda _: setattr(self, "_device_wanted", self.device_request()))
+        self.device.activated.connect(self._device_picked)
         self.reset_button.clicked.connect(self.resetRequested)
         self._update_enabled()
         engine_loader.call_when_loaded(self._fill_devices)
+
+    def _device_picked(self, _index: int) -> None:
+        self._device_wanted = self.device_request()
 
     def _fill_devices(self) -> None:
         """Replace the provisional Auto/CPU list with the devices really present (this needs torch)."""
