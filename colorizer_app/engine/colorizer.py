@@ -16,13 +16,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
 from ..imaging.lab import lab_to_uint8, lightness_from_uint8
 from ..models import registry
-from ..models.bins import DEFAULT_TEMPERATURE, annealed_mean
+from ..models.bins import annealed_mean
 from ..models.checkpoint import LoadedModel
 from .device import DeviceChoice, choose_device
 
-DEFAULT_SIZE = 256
 BATCH_MAX_PIXELS = 4_000_000  # larger photos are colourised one at a time
 
 

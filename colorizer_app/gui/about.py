@@ -5,12 +5,10 @@ from __future__ import annotations
 import html
 import json
 
-import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QTextBrowser, QVBoxLayout
 
 from .. import __version__
-from ..engine.device import available_devices, choose_device
 from ..models import registry
 from ..models.registry import ModelEntry
 
@@ -45,6 +43,10 @@ def metadata_html(entry: ModelEntry) -> str:
 
 class AboutDialog(QDialog):
     def __init__(self, parent=None):
+        import torch  # loaded by now (engine_loader); imported here so the window never waits for it
+
+        from ..engine.device import available_devices, choose_device
+
         super().__init__(parent)
         self.setWindowTitle("About Colorizer")
         devices = ", ".join(available_devices())

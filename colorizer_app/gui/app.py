@@ -1,35 +1,49 @@
-"""`colorizer [PHOTO_OR_FOLDER...]`: the desktop application's entry point."""
+"""`colorizer [PHOTO_OR_FOLDER...]`: the desktop application's entry point.
+
+The window is built and painted before torch is imported (engine_loader.py then loads it on a
+background thread), so it appears in well under two seconds even on a small CPU.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
-
 from .. import __version__
-from .settings import APPLICATION, ORGANIZATION
+from ..process_setup import prepare_process
+from ..resources import APP_ID, icon_files
 
-ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
-
-
-def app_icon() -> QIcon | None:
-    for name in ("colorizer.svg", "colorizer.png", "icon.svg", "icon.png"):
-        path = ICON_DIR / name
-        if path.is_file():
-            return QIcon(str(path))
-    return None
+# What a user sees in --help; the rest are for the bundle builder, benchmarks and installers.
+_HIDDEN = argparse.SUPPRESS
 
 
-def make_application(argv: list[str]) -> QApplication:
+def app_icon():
+    """The application icon from the bundled SVG and PNG sizes (None if none is found)."""
+    from PySide6.QtGui import QIcon
+
+    files = icon_files()
+    if not files:
+        return None
+    icon = QIcon()
+    for path in files:
+        icon.addFile(str(path))
+    return icon
+
+
+def make_application(argv: list[str]):
+    from PySide6.QtWidgets import QApplication
+
+    from .settings import APPLICATION, ORGANIZATION
+
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("Colorizer")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("colorizer")
+    app.setDesktopFileName(APP_ID)  # Wayland and task bars match the window to its .desktop entry
     icon = app_icon()
     if icon is not None:
         app.setWindowIcon(icon)
@@ -40,19 +54,54 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="colorizer", description="Colourise black-and-white photos offline.")
     p.add_argument("paths", nargs="*", help="photos or folders to open")
     p.add_argument("--version", action="version", version=f"colorizer {__version__}")
+    p.add_argument("--install-desktop", action="store_true",
+                   help="add Colorizer to this user's application menu and 'Open with' lists (Linux)")
+    p.add_argument("--uninstall-desktop", action="store_true", help="undo --install-desktop")
+    p.add_argument("--self-check", action="store_true", help=_HIDDEN)  # see self_check.py
+    p.add_argument("--self-check-timeout", type=float, default=120.0, help=_HIDDEN)
     return p.parse_args(argv)
 
 
+def _desktop_integration(install: bool) -> int:
+    from .. import desktop_integration
+
+    files = desktop_integration.install() if install else desktop_integration.uninstall()
+    for f in files:
+        print(f"{'installed' if install else 'removed'} {f}")
+    if install:
+        print(f"menu entry runs: {desktop_integration.launcher() or 'colorizer (from PATH)'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    prepare_process()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    app = make_application([sys.argv[0], *argv])
-    from .main_window import MainWindow  # after QApplication: widgets need it
+    if args.install_desktop or args.uninstall_desktop:
+        return _desktop_integration(args.install_desktop)
 
-    window = MainWindow()
+    from . import engine_loader
+
+    app = make_application([sys.argv[0], *argv])
+    engine_loader.defer()  # torch loads on its own thread once the window has painted
+    from .main_window import MainWindow  # after QApplication: widgets need it
+    from .settings import Settings
+
+    settings = None
+    if args.self_check:  # leave the user's settings alone, and start from the defaults
+        scratch = tempfile.TemporaryDirectory(prefix="colorizer-self-check-")
+        settings = Settings(Path(scratch.name) / "settings.ini")
+    window = MainWindow(settings)
+    if args.self_check:
+        from .self_check import SelfCheck
+
+        window.self_check = SelfCheck(window, started, want_result=bool(args.paths),
+                                      timeout_s=args.self_check_timeout)
     window.show()
+    engine_loader.start_after_paint(window)
     if args.paths:
-        window.add_paths(args.paths)
+        window.add_paths(args.paths, remember=not args.self_check)
     return app.exec()
 
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.device import available_devices, choose_device
 from ..models.registry import ModelEntry
+from . import engine_loader
 from .settings import SIZE_RANGE, TEMPERATURE_RANGE, VIBRANCE_RANGE
 from .workers import Params
 
@@ -28,6 +28,8 @@ SIZE_STEP = 64
 
 def device_items() -> list[tuple[str, str]]:
     """(label, request) pairs: Auto (naming what it picks) and each device really present."""
+    from ..engine.device import available_devices, choose_device  # torch
+
     auto = choose_device("auto").label
     items = [(f"Auto ({auto})", "auto")]
     for name in available_devices():
@@ -114,8 +116,9 @@ class ControlPanel(QWidget):
                              "photo's full size and detail; larger is slower and changes the colours' scale.")
 
         self.device = QComboBox()
-        for label, request in device_items():
-            self.device.addItem(label, request)
+        self.device.addItem("Auto", "auto")  # until torch has loaded and can tell what exists
+        self.device.addItem("CPU", "cpu")
+        self._device_wanted = "auto"
 
         form_box = QGroupBox("Colourisation")
         form = QFormLayout(form_box)
@@ -143,8 +146,26 @@ class ControlPanel(QWidget):
         self.vibrance.valueChanged.connect(self.paramsChanged)
         self.size.valueChanged.connect(self.paramsChanged)
         self.device.currentIndexChanged.connect(self.paramsChanged)
+        self.device.activated.connect(self._device_picked)
         self.reset_button.clicked.connect(self.resetRequested)
         self._update_enabled()
+        engine_loader.call_when_loaded(self._fill_devices)
+
+    def _device_picked(self, _index: int) -> None:
+        self._device_wanted = self.device_request()
+
+    def _fill_devices(self) -> None:
+        """Replace the provisional Auto/CPU list with the devices really present (this needs torch)."""
+        before = self.device_request()
+        self.device.blockSignals(True)
+        self.device.clear()
+        for label, request in device_items():
+            self.device.addItem(label, request)
+        i = self.device.findData(self._device_wanted)
+        self.device.setCurrentIndex(i if i >= 0 else 0)
+        self.device.blockSignals(False)
+        if self.device_request() != before:
+            self.paramsChanged.emit()
 
     # --- models ------------------------------------------------------------------------------
 
@@ -207,6 +228,7 @@ class ControlPanel(QWidget):
         return self.device.currentData() or "auto"
 
     def set_device(self, request: str) -> None:
+        self._device_wanted = request  # kept for when the full device list arrives
         i = self.device.findData(request)
         self.device.setCurrentIndex(i if i >= 0 else 0)
 

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from ..engine.device import choose_device
 from ..imaging.io import SUPPORTED_EXTENSIONS
 from ..models import registry
+from . import engine_loader
 from .about import AboutDialog
 from .actions import ActionRegistry
 from .controls import ControlPanel
@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
         self.reload_models()
         self._restore_settings()
         self.update_actions()
-        self._show_device()
+        engine_loader.call_when_loaded(self._show_device)  # torch may still be loading
 
     # ============================================================================ construction
 
@@ -622,6 +622,10 @@ class MainWindow(QMainWindow):
             self.device_label.setText(f"Device: {outcome.device}")
 
     def _show_device(self) -> None:
+        if not engine_loader.ready():
+            return  # shown once torch has loaded (see __init__)
+        from ..engine.device import choose_device
+
         choice = choose_device(self.controls.device_request())
         self.device_label.setText(f"Device: {choice.label}")
         self.device_label.setToolTip(choice.message or "")

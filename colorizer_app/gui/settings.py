@@ -14,8 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from ..engine.colorizer import DEFAULT_SIZE
-from ..models.bins import DEFAULT_TEMPERATURE
+from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
 
 ORGANIZATION = "Colorizer"
 APPLICATION = "Colorizer"

@@ -8,7 +8,9 @@ requests never queue stale work. The runner keeps each job alive until its `fini
 delivered, and `shutdown()` cancels and waits, so closing the window never leaves a thread behind.
 
 The Colorizer engine is not thread-safe: each runner owns its own `EngineContext` (its models and
-Colorizers, cached per model file and device), and a runner runs its jobs serially.
+Colorizers, cached per model file and device), and a runner runs its jobs serially. Torch and
+the engine are imported where first used, on the runner threads, so that importing this module
+(and painting the window) does not wait for them (see engine_loader.py).
 """
 
 from __future__ import annotations
@@ -21,19 +23,19 @@ import traceback
 import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
-import torch
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtGui import QImage
 
-from ..engine.colorizer import ColorizeResult, Colorizer
 from ..imaging.io import ImageError, LoadedImage, iter_image_files, load_image, save_image
-from ..imaging.lab import lab_to_uint8, lightness_from_uint8
 from ..models import registry
 from .qimage import numpy_to_qimage, qimage_to_numpy
+
+if TYPE_CHECKING:
+    from ..engine.colorizer import ColorizeResult, Colorizer
 
 THUMBNAIL_SIZE = 96
 _job_ids = itertools.count(1)
@@ -125,6 +127,8 @@ class EngineContext:
         key = (str(path.resolve()), mtime, params.device)
         c = self._colorizers.get(key)
         if c is None:
+            from ..engine.colorizer import Colorizer
+
             c = Colorizer(registry.load(path), device=params.device, size=params.size,
                           temperature=params.temperature, vibrance=params.vibrance, on_warning=on_warning)
             self._colorizers[key] = c
@@ -308,6 +312,10 @@ def gray_view(pixels: np.ndarray) -> np.ndarray:
     """The photo's own lightness as a gray uint8 (H, W) image (what the model will see)."""
     if pixels.ndim == 2:
         return pixels
+    import torch
+
+    from ..imaging.lab import lab_to_uint8, lightness_from_uint8
+
     L = lightness_from_uint8(torch.from_numpy(np.ascontiguousarray(pixels)))
     zero_ab = torch.zeros((2, 1, 1), dtype=torch.float32).expand(2, *L.shape[-2:])
     return lab_to_uint8(L, zero_ab)[..., 0].numpy()

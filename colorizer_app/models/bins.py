@@ -11,6 +11,7 @@ import functools
 
 import torch
 
+from ..defaults import DEFAULT_TEMPERATURE  # noqa: F401 - the decoding default, re-exported
 from ..imaging.lab import rgb_to_lab
 
 GRID = 10.0
@@ -18,7 +19,6 @@ SOFT_NEIGHBOURS = 5
 SOFT_SIGMA = 5.0
 PRIOR_SIGMA = 5.0
 REBALANCE_LAMBDA = 0.5
-DEFAULT_TEMPERATURE = 0.38
 
 
 @functools.lru_cache(maxsize=1)

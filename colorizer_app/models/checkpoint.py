@@ -19,14 +19,8 @@ from safetensors.torch import save_file
 
 from .. import __version__
 from .bins import gamut_bins
-from .networks import FAMILIES, ColorNet, NetSpec
-
-FORMAT_VERSION = 1
-META_KEY = "colorizer"
-
-
-class CheckpointError(Exception):
-    """A file that is not a usable Colorizer checkpoint; the message names the file and the problem."""
+from .header import FAMILIES, FORMAT_VERSION, META_KEY, CheckpointError, checked_meta, refused
+from .networks import ColorNet, NetSpec
 
 
 @dataclass
@@ -74,21 +68,8 @@ def read_safetensors(path: Path, tensors: bool = True) -> tuple[dict[str, torch.
             raw_meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()} if want_tensors else {}
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise CheckpointError(
-            f"{path}: not a valid safetensors checkpoint ({e}); pickled .pt/.pth files are refused"
-        ) from None
-    if META_KEY not in raw_meta:
-        raise CheckpointError(f"{path}: safetensors file without Colorizer metadata")
-    try:
-        meta = json.loads(raw_meta[META_KEY])
-    except json.JSONDecodeError as e:
-        raise CheckpointError(f"{path}: metadata is not valid JSON ({e})") from None
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(
-            f"{path}: checkpoint format {meta.get('format_version')!r} is not supported "
-            f"(this version reads {FORMAT_VERSION})"
-        )
-    return tensors, meta
+        raise refused(path, e) from None
+    return tensors, checked_meta(path, raw_meta)
 
 
 def base_meta(spec: NetSpec, **extra) -> dict:

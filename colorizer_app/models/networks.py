@@ -14,8 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..imaging import lab
-
-FAMILIES = ("regression", "classification", "gan")
+from .header import FAMILIES
 
 
 @dataclass

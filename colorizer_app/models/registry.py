@@ -9,24 +9,22 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
-from .checkpoint import CheckpointError, LoadedModel, load_model, read_safetensors
-from .networks import FAMILIES
+from ..resources import weights_dir
+from .header import FAMILIES, CheckpointError, read_meta
+
+if TYPE_CHECKING:
+    from .checkpoint import LoadedModel
 
 APP_NAME = "colorizer"
 
 
 def bundled_dir() -> Path:
-    """weights/ beside the package in a checkout; COLORIZER_WEIGHTS overrides it."""
-    env = os.environ.get("COLORIZER_WEIGHTS")
-    if env:
-        return Path(env)
-    inside = Path(__file__).resolve().parent.parent / "weights"  # installed wheels ship it here
-    if inside.is_dir():
-        return inside
-    return Path(__file__).resolve().parent.parent.parent / "weights"
+    """The shipped checkpoints, wherever this copy of Colorizer keeps them (see resources.py)."""
+    return weights_dir()
 
 
 def user_models_dir() -> Path:
@@ -57,7 +55,7 @@ def list_models() -> list[ModelEntry]:
             if path.name.endswith(".resume.safetensors"):
                 continue
             try:
-                _, meta = read_safetensors(path, tensors=False)  # the header only
+                meta = read_meta(path)  # the header only
             except CheckpointError:
                 continue
             if meta.get("family") not in FAMILIES or meta.get("kind") == "resume":
@@ -85,4 +83,6 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
 
 
 def load(name_or_path: str | os.PathLike, expect_family: str | None = None) -> LoadedModel:
+    from .checkpoint import load_model  # torch: imported when a model is really loaded
+
     return load_model(resolve(name_or_path), expect_family)

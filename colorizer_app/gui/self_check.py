@@ -1,0 +1,71 @@
+"""`colorizer --self-check`: timings and a pass/fail run, for benchmarks and the built bundle.
+
+It prints how long after the start of main() the window first painted and, when photos were
+given, when the first colourised result was shown, then quits with status 0. A photo that fails
+to load or colourise, no model at all, or nothing within the time limit quits with status 1.
+benchmarks/startup.py and packaging/build_bundle.sh run it; users never need it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from .photo_list import State
+
+
+class SelfCheck(QObject):
+    def __init__(self, window, started: float, want_result: bool, timeout_s: float = 120.0):
+        super().__init__(window)
+        self.window = window
+        self.started = started  # time.perf_counter() at the start of main()
+        self.want_result = want_result
+        self.painted = False
+        self.finished = False
+        app = QApplication.instance()
+        app.installEventFilter(self)
+        window.photoColorized.connect(self._colorized)
+        window.photosLoaded.connect(self._loaded)
+        self._poll = QTimer(self)
+        self._poll.timeout.connect(self._check_failures)
+        self._poll.start(100)
+        QTimer.singleShot(int(timeout_s * 1000), lambda: self._finish(1, f"nothing after {timeout_s:.0f} s"))
+
+    def _report(self, what: str) -> None:
+        print(f"self-check: {what} {time.perf_counter() - self.started:.3f} s after main()", flush=True)
+
+    def eventFilter(self, obj, event) -> bool:
+        if (not self.painted and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget)
+                and obj.window() is self.window):
+            self.painted = True
+            self._report("first paint")
+            if not self.want_result:
+                QTimer.singleShot(0, lambda: self._finish(0, "window painted"))
+        return False
+
+    def _colorized(self, photo) -> None:
+        self._report(f"first result shown ({photo.name}, {photo.seconds:.2f} s on {photo.device})")
+        QTimer.singleShot(0, lambda: self._finish(0, "colourised"))
+
+    def _loaded(self, loaded, failures) -> None:
+        if failures:
+            self._finish(1, "; ".join(f"{p.name}: {why}" for p, why in failures))
+
+    def _check_failures(self) -> None:
+        if self.want_result and self.painted and self.window.controls.entry() is None:
+            self._finish(1, "no models found")
+        for photo in self.window.photos.photos:
+            if photo.state is State.FAILED:
+                self._finish(1, f"{photo.name}: {photo.error}")
+
+    def _finish(self, status: int, why: str) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        print(f"self-check: {'ok' if status == 0 else 'FAILED'}: {why}", flush=True)
+        self._poll.stop()
+        QApplication.instance().removeEventFilter(self)
+        self.window.close()
+        QApplication.instance().exit(status)
