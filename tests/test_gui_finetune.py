@@ -130,6 +130,21 @@ def test_a_changed_crop_size_rescans(qtbot, dialog, tmp_path):
     assert dialog.start_button.isEnabled() and dialog._scan.photos.size >= 64
 
 
+def test_closing_during_a_scan_does_not_wait_and_reopening_scans_again(qtbot, dialog, tmp_path):
+    folder = colour_folder(tmp_path / "photos", n=12)
+    dialog.folder_edit.setText(str(folder))
+    dialog.scan()
+    assert dialog._scan_job is not None
+    dialog.close()
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog._runner is None, timeout=20000)  # stopped once the scan wound down
+    assert workers.running_threads() == []
+    with qtbot.waitSignal(dialog.scanFinished, timeout=20000) as blocker:
+        dialog.show()
+    assert blocker.args[0].usable == 12 and dialog.start_button.isEnabled()
+    dialog.close()
+
+
 # --------------------------------------------------------------------------- a run
 
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..engine.device import choose_device
 from ..models import registry
 from ..models.user_models import duration_text, metrics_change
 from ..training import finetune as ft
@@ -112,6 +113,7 @@ class FineTuneDialog(QDialog):
         self.settings = settings
         self.device_request = device
         self._runner: JobRunner | None = None
+        self._in_flight: set = set()  # submitted jobs whose `finished` has not arrived yet
         self._scan: ft.FolderScan | None = None
         self._scan_key: tuple[str, int] | None = None  # (folder, crop) of self._scan
         self._scan_job: ScanJob | None = None
@@ -303,10 +305,19 @@ class FineTuneDialog(QDialog):
     def running(self) -> bool:
         return self._job is not None
 
-    def runner(self) -> JobRunner:
+    def _submit(self, job, supersede: bool = False) -> None:
+        """Run a job on the dialog's runner thread (started on first use, stopped when the dialog
+        closes and its last job has finished)."""
         if self._runner is None:
             self._runner = JobRunner("finetune", ImageCache(0), self)
-        return self._runner
+        self._in_flight.add(job)
+        job.finished.connect(lambda j=job: self._job_done(j))
+        self._runner.submit(job, supersede=supersede)
+
+    def _job_done(self, job) -> None:
+        self._in_flight.discard(job)
+        if not self._in_flight and not self.isVisible():
+            self.stop_runner()
 
     def refresh_models(self, select: str | None = None) -> None:
         """List the models again (after one was added, renamed or deleted), keeping the choice."""
@@ -370,8 +381,6 @@ class FineTuneDialog(QDialog):
             self.pause_button.setChecked(False)
             self.pause_button.setText("Pause")
             self.pause_button.blockSignals(False)
-        from ..engine.device import choose_device  # cheap: torch is imported already
-
         choice = choose_device(self.device_request)
         self.device_label.setText(f"Trains on: {choice.label}" + (f" ({choice.message})" if choice.message else ""))
         self._validate()
@@ -413,7 +422,7 @@ class FineTuneDialog(QDialog):
         self.scan_progress.setRange(0, 0)
         self.scan_progress.show()
         self._show_scan(f"Reading the photos in {folder}…", NOTE_STYLE)
-        self.runner().submit(job, supersede=True)
+        self._submit(job, supersede=True)
         self._validate()
 
     def _show_scan(self, text: str, style: str) -> None:
@@ -504,7 +513,7 @@ class FineTuneDialog(QDialog):
         self.status_label.setText("Loading the base model and measuring it on the held-out photos…")
         self.result_label.clear()
         self.use_button.hide()
-        self.runner().submit(job)
+        self._submit(job)
         self._update_state()
         return job
 
@@ -534,7 +543,8 @@ class FineTuneDialog(QDialog):
 
     def _prepared(self, info: RunInfo) -> None:
         self._info = info
-        text = (f"Fine-tuning {info.base} ({info.family}) on {info.train_photos} photos, "
+        base = info.base if info.base == info.family else f"{info.base} ({info.family})"
+        text = (f"Fine-tuning {base} on {info.train_photos} photos, "
                 f"{info.held_out} held out, on {info.device}.")
         if info.device_note:
             text += f" {info.device_note}."
@@ -594,7 +604,6 @@ class FineTuneDialog(QDialog):
         self.status_label.setText("")
         self.result_label.setText(f"Fine-tuning failed: {why}")
         self.result_label.setStyleSheet(ERROR_STYLE)
-        job.failed = why
         self.runFinished.emit(None)
 
     def _run_finished(self, job: FineTuneJob) -> None:
@@ -604,10 +613,13 @@ class FineTuneDialog(QDialog):
         if self._name_auto and self._scan is not None:
             self.name_edit.setText(unique_name(self._scan.folder.name))  # the old one is taken now
         self._update_state()
-        if not self.isVisible():
-            self.stop_runner()
 
     # ============================================================================ closing
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self.running and self.folder() and (self._scan is None or self._scan_key != self._wanted_key()):
+            self._scan_timer.start()  # a scan cut short by closing the dialog, or never made
 
     def confirm_stop(self) -> bool:
         """Ask before a close throws a run away (tests replace this)."""
@@ -619,15 +631,15 @@ class FineTuneDialog(QDialog):
         return box.clickedButton() is stop
 
     def reject(self) -> None:
-        """Close and Esc: a running run is cancelled after asking; the runner thread then stops."""
-        if self.running:
-            if not self.confirm_stop():
-                return
-            self.cancel()  # _run_finished stops the runner once the run has wound down
-        elif self._scan_job is not None:
+        """Close and Esc: a running run is cancelled after asking. The runner thread stops once its
+        jobs have wound down, so closing never waits on the GUI thread."""
+        if self.running and not self.confirm_stop():
+            return
+        self.cancel()
+        if self._scan_job is not None:
             self._scan_job.cancel()
         super().reject()
-        if not self.running:
+        if not self._in_flight:
             self.stop_runner()
 
     def stop_runner(self, timeout_ms: int = 30000) -> bool:
@@ -635,11 +647,7 @@ class FineTuneDialog(QDialog):
         if self._runner is None:
             return True
         runner, self._runner = self._runner, None
-        ok = runner.shutdown(timeout_ms)
-        if self._scan_job is not None:
-            self._scan_job = None
-            self.scan_progress.hide()
-        return ok
+        return runner.shutdown(timeout_ms)
 
     def shutdown(self) -> bool:
         """The app is closing: cancel whatever runs and wait for it."""

@@ -15,7 +15,9 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 MAX_POINTS = 400  # training points kept; beyond that, neighbours are merged
+SMOOTHING = 0.15  # weight of a new point in the smoothed training curve (per averaged step)
 TRAIN_COLOUR = QColor(70, 130, 200)
+TRAIN_RAW_COLOUR = QColor(70, 130, 200, 70)
 EVAL_COLOUR = QColor(220, 110, 40)
 
 
@@ -94,6 +96,15 @@ class LossChart(QWidget):
         self.train = merged + self.train[-1:]
         self._weights = weights + self._weights[-1:]
 
+    def smoothed(self) -> list[tuple[float, float]]:
+        """The training curve through an exponential moving average (noisy batches made readable)."""
+        out, ema = [], None
+        for (step, loss), w in zip(self.train, self._weights):
+            a = 1 - (1 - SMOOTHING) ** w  # a merged point counts as the w points it stands for
+            ema = loss if ema is None else ema + a * (loss - ema)
+            out.append((step, ema))
+        return out
+
     # --- painting --------------------------------------------------------------------------------
 
     def y_range(self) -> tuple[float, float]:
@@ -149,7 +160,9 @@ class LossChart(QWidget):
         p.drawRect(plot)
 
         p.setClipRect(plot.adjusted(-1, -1, 1, 1))
-        for points, colour, width in ((self.train, TRAIN_COLOUR, 1.4), (self.eval, EVAL_COLOUR, 2.0)):
+        series = ((self.train, TRAIN_RAW_COLOUR, 1.0), (self.smoothed(), TRAIN_COLOUR, 1.8),
+                  (self.eval, EVAL_COLOUR, 2.0))
+        for points, colour, width in series:
             if not points:
                 continue
             path = QPainterPath(to_px(*points[0]))

@@ -61,6 +61,7 @@ class ManageModelsDialog(QDialog):
 
         self.list = QListWidget()
         self.list.setMinimumWidth(220)
+        self.list.setSpacing(2)
         self.list.currentRowChanged.connect(self._show_card)
         self.card = QLabel()
         self.card.setWordWrap(True)
@@ -108,11 +109,8 @@ class ManageModelsDialog(QDialog):
         self.list.blockSignals(True)
         self.list.clear()
         for e in self.entries:
-            item = QListWidgetItem(f"{e.name}  (bundled, read-only)" if e.bundled else e.name)
-            item.setToolTip(str(e.path))
-            if e.bundled:
-                item.setForeground(self.palette().color(self.palette().ColorGroup.Disabled,
-                                                        self.palette().ColorRole.Text))
+            item = QListWidgetItem(f"{e.name}   ·  bundled" if e.bundled else e.name)
+            item.setToolTip(f"{e.path}" + ("\nbundled with the app: read-only" if e.bundled else ""))
             self.list.addItem(item)
         row = next((i for i, e in enumerate(self.entries) if e.name == current), 0)
         self.list.blockSignals(False)
@@ -135,7 +133,7 @@ class ManageModelsDialog(QDialog):
         if e is None:
             self.card.setText("No models found.")
         else:
-            rows = "".join(f"<tr><td style='padding-right:12px; color:palette(mid)' valign='top'>{html.escape(k)}</td>"
+            rows = "".join(f"<tr><td style='padding-right:14px; color:#666' valign='top'>{html.escape(k)}</td>"
                            f"<td>{html.escape(v)}</td></tr>" for k, v in user_models.model_card(e))
             self.card.setText(f"<h3>{html.escape(e.name)}</h3><table>{rows}</table>")
         self._update_buttons()
