@@ -140,6 +140,7 @@ class FineTuneDialog(QDialog):
         if last:
             self.folder_edit.setText(last)
         self._update_state()
+        self._steps_changed()
 
     # ============================================================================ layout
 
@@ -171,7 +172,8 @@ class FineTuneDialog(QDialog):
         self.steps_spin.setToolTip(f"Training steps of one batch each; {ft.DEFAULT_STEPS} take a few "
                                    "minutes on a CPU")
         self.epochs_spin = QDoubleSpinBox()
-        self.epochs_spin.setRange(0.01, 10_000)
+        self.epochs_spin.setRange(0, 10_000)
+        self.epochs_spin.setSpecialValueText("–")  # unknown until the folder is scanned
         self.epochs_spin.setDecimals(2)
         self.epochs_spin.setSingleStep(1)
         self.epochs_spin.setToolTip("Passes over the training photos (steps × batch ÷ photos)")
@@ -472,10 +474,11 @@ class FineTuneDialog(QDialog):
     def _steps_changed(self) -> None:
         n = self._train_photos()
         self.epochs_spin.blockSignals(True)
-        if n:
-            self.epochs_spin.setValue(self.steps_spin.value() * self.batch_spin.value() / n)
+        self.epochs_spin.setValue(self.steps_spin.value() * self.batch_spin.value() / n if n else 0)
         self.epochs_spin.blockSignals(False)
         self.epochs_spin.setEnabled(n > 0 and not self.running)
+        if not self.running and not self.chart.train:
+            self.chart.set_total(self.steps_spin.value())
 
     def _epochs_changed(self, epochs: float) -> None:
         n = self._train_photos()

@@ -147,7 +147,7 @@ class LossChart(QWidget):
             p.setPen(text_pen)
             p.drawText(QRectF(0, y - fm.height() / 2, left - 6, fm.height()),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _label(t))
-        for t in nice_ticks(0, self.total, 6):
+        for t in (t for t in nice_ticks(0, self.total, 6) if t == int(t)):  # steps are whole
             x = to_px(t, lo).x()
             p.setPen(grid_pen)
             p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
