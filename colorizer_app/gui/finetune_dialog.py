@@ -342,6 +342,11 @@ class FineTuneDialog(QDialog):
             if i >= 0:
                 self.base_combo.setCurrentIndex(i)
 
+    def set_device(self, request: str) -> None:
+        """The device setting of the main window (auto, cpu, cuda...), for the next run."""
+        self.device_request = request
+        self._update_state()
+
     def folder(self) -> str:
         return self.folder_edit.text().strip()
 
@@ -410,6 +415,7 @@ class FineTuneDialog(QDialog):
             self._scan_job = None
         if not self.folder():
             self._scan, self._scan_key = None, None
+            self.scan_progress.hide()
             self._show_scan("Choose a folder of colour photos like the ones you will colourise.", NOTE_STYLE)
             return
         if self._scan is not None and self._scan_key == (folder, crop):

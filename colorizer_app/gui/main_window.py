@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QKeySequence
@@ -33,7 +34,6 @@ from .about import AboutDialog
 from .actions import ActionRegistry
 from .controls import ControlPanel
 from .export_dialog import ExportDialog, ExportOptions
-from .finetune_dialog import FineTuneDialog
 from .manage_models import ManageModelsDialog
 from .photo_list import Photo, PhotoListModel, PhotoListView, State
 from .preferences import PreferencesDialog
@@ -51,6 +51,9 @@ from .workers import (
     Task,
     TaskKey,
 )
+
+if TYPE_CHECKING:
+    from .finetune_dialog import FineTuneDialog  # imported on first use: it brings in the training code
 
 MAX_COMPARE = 4  # models shown side by side in compare mode
 DEBOUNCE_MS = 200  # controls must rest this long before the photo is re-colourised
@@ -850,6 +853,8 @@ class MainWindow(QMainWindow):
     def show_finetune(self) -> FineTuneDialog:
         """The (non-modal) fine-tune dialog, starting from the model now in use."""
         if self.finetune_dialog is None:
+            from .finetune_dialog import FineTuneDialog
+
             d = FineTuneDialog(self.settings, self, base=self.controls.model_name(),
                                device=self.controls.device_request())
             d.modelSaved.connect(self._model_saved)
@@ -857,7 +862,7 @@ class MainWindow(QMainWindow):
             self.finetune_dialog = d
         elif not self.finetune_dialog.running:
             self.finetune_dialog.set_base(self.controls.model_name())
-            self.finetune_dialog.device_request = self.controls.device_request()
+            self.finetune_dialog.set_device(self.controls.device_request())
         self.finetune_dialog.show()
         self.finetune_dialog.raise_()
         self.finetune_dialog.activateWindow()
