@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QKeySequence
@@ -33,6 +34,7 @@ from .about import AboutDialog
 from .actions import ActionRegistry
 from .controls import ControlPanel
 from .export_dialog import ExportDialog, ExportOptions
+from .manage_models import ManageModelsDialog
 from .photo_list import Photo, PhotoListModel, PhotoListView, State
 from .preferences import PreferencesDialog
 from .settings import Settings
@@ -49,6 +51,9 @@ from .workers import (
     Task,
     TaskKey,
 )
+
+if TYPE_CHECKING:
+    from .finetune_dialog import FineTuneDialog  # imported on first use: it brings in the training code
 
 MAX_COMPARE = 4  # models shown side by side in compare mode
 DEBOUNCE_MS = 200  # controls must rest this long before the photo is re-colourised
@@ -90,6 +95,8 @@ class MainWindow(QMainWindow):
         self._export_report: ExportReport | None = None
         self._load_failures: list[tuple[Path, str]] = []
         self._closing = False
+        self.finetune_dialog: FineTuneDialog | None = None  # made on first use, then kept
+        self.manage_dialog: ManageModelsDialog | None = None
 
         self.photos = PhotoListModel(self)
         self.list_view = PhotoListView(self.photos)
@@ -189,6 +196,10 @@ class MainWindow(QMainWindow):
               tip="Stop the batch after the current photo")
         r.add("rescan_models", "Rescan &Models", self.reload_models,
               tip="Look again for bundled and user models")
+        r.add("finetune", "&Fine-tune on My Photos…", self.show_finetune,
+              tip="Adapt a model to a folder of your own colour photos")
+        r.add("manage_models", "&Manage Models…", self.show_manage_models,
+              tip="See each model's card; rename or delete your own models")
         r.add("about", "&About Colorizer…", self.show_about)
         r.add("about_qt", "About &Qt…", lambda: QMessageBox.aboutQt(self))
         for a in r.actions.values():
@@ -222,6 +233,8 @@ class MainWindow(QMainWindow):
         m.addActions([r["colorize_selected"], r["colorize_all"], r["cancel"]])
         m.addSeparator()
         m.addAction(r["rescan_models"])
+        m = mb.addMenu("&Tools")
+        m.addActions([r["finetune"], r["manage_models"]])
         m = mb.addMenu("&Help")
         m.addActions([r["about"], r["about_qt"]])
 
@@ -319,9 +332,15 @@ class MainWindow(QMainWindow):
         s.set("controls/size", v["size"])
         s.set("controls/device", v["device"])
 
-    def reload_models(self) -> None:
+    def reload_models(self, select: str | None = None) -> None:
+        """List the models again (the picker keeps its choice, or moves to `select`)."""
         entries = registry.list_models()
         self.controls.set_models(entries)
+        if select:
+            self.controls.set_model(select)
+        for d in (self.finetune_dialog, self.manage_dialog):
+            if d is not None:
+                d.refresh_models()
         if not entries:
             self.statusBar().showMessage(
                 f"No models found: put .safetensors models in {registry.bundled_dir()} "
@@ -835,6 +854,48 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         AboutDialog(self).exec()
 
+    def show_finetune(self) -> FineTuneDialog:
+        """The (non-modal) fine-tune dialog, starting from the model now in use."""
+        if self.finetune_dialog is None:
+            from .finetune_dialog import FineTuneDialog
+
+            d = FineTuneDialog(self.settings, self, base=self.controls.model_name(),
+                               device=self.controls.device_request())
+            d.modelSaved.connect(self._model_saved)
+            d.useModel.connect(self.use_model)
+            self.finetune_dialog = d
+        elif not self.finetune_dialog.running:
+            self.finetune_dialog.set_base(self.controls.model_name())
+            self.finetune_dialog.set_device(self.controls.device_request())
+        self.finetune_dialog.show()
+        self.finetune_dialog.raise_()
+        self.finetune_dialog.activateWindow()
+        return self.finetune_dialog
+
+    def show_manage_models(self) -> ManageModelsDialog:
+        if self.manage_dialog is None:
+            d = ManageModelsDialog(self)
+            d.modelsChanged.connect(self.reload_models)
+            d.modelRenamed.connect(self._model_renamed)
+            self.manage_dialog = d
+        self.manage_dialog.refresh_models(self.controls.model_name())
+        self.manage_dialog.show()
+        self.manage_dialog.raise_()
+        self.manage_dialog.activateWindow()
+        return self.manage_dialog
+
+    def _model_saved(self, name: str) -> None:
+        self.reload_models()
+        self.statusBar().showMessage(f"New model “{name}” is in the model picker.", 10000)
+
+    def _model_renamed(self, old: str, new: str) -> None:
+        if self.controls.model_name() == old:
+            self.reload_models(select=new)
+
+    def use_model(self, name: str) -> None:
+        """Pick a model in the side panel (the current photo is colourised with it)."""
+        self.controls.set_values(model=name)
+
     # ============================================================================ drag and drop
 
     @staticmethod
@@ -868,6 +929,9 @@ class MainWindow(QMainWindow):
             r.cancel()
         for r in (self.batch_runner, self.preview_runner, self.io_runner):
             ok = r.shutdown() and ok
+        for d in (self.finetune_dialog, self.manage_dialog):
+            if d is not None:
+                ok = d.shutdown() and ok
         return ok
 
     def closeEvent(self, event) -> None:

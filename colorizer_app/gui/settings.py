@@ -52,6 +52,7 @@ SCHEMA: tuple[Key, ...] = (
     # folders and history
     Key("paths/last_open_dir", str, ""),
     Key("paths/last_export_dir", str, ""),
+    Key("paths/last_finetune_dir", str, "", doc="folder of colour photos last fine-tuned on"),
     Key("paths/recent", list, []),
     # the controls as last used
     Key("controls/model", str, "", doc="model name (registry) last chosen"),

@@ -8,7 +8,6 @@ about Qt: the dialog drives it from a worker thread through the callbacks.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from ..imaging.lab import lab_to_uint8, lightness_from_uint8
 from ..models import registry
 from ..models.checkpoint import CheckpointError, LoadedModel
 from ..models.networks import ColorNet, NetSpec
+from ..models.user_models import file_stem, name_problem  # noqa: F401  (part of this module's API)
 from .data import PhotoSet, lab_batch, load_photo_folder
 from .objectives import LossConfig
 from .trainer import Trainer, TrainConfig, validate
@@ -105,21 +105,6 @@ def scan_folder(folder: str | Path, crop: int = DEFAULT_CROP,
 
 
 # --- names and files -------------------------------------------------------------------------
-
-
-def file_stem(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip("-.")
-    return stem[:80] or "model"
-
-
-def name_problem(name: str) -> str | None:
-    """Why `name` cannot name a new model, or None."""
-    if not name.strip():
-        return "give the new model a name"
-    for e in registry.list_models():
-        if e.name.lower() == name.strip().lower() or e.path.stem.lower() == file_stem(name).lower():
-            return f"a model named {e.name!r} already exists ({e.path})"
-    return None
 
 
 def output_path(name: str) -> Path:

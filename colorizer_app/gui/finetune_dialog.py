@@ -1,0 +1,665 @@
+"""Tools > Fine-tune on my photos: adapt a model to a folder of the user's colour photos.
+
+Non-modal: the main window stays usable while a run trains on the dialog's own runner thread.
+The folder is scanned (on that thread) as soon as it is chosen, and Start is enabled only when
+the scan found enough colour photos and the new model's name is free. While training it shows
+progress with an ETA, a live loss chart, and a held-out photo as the base model and the
+fine-tuned model colour it. A finished model is announced with `modelSaved` so the main window
+lists it at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.device import choose_device
+from ..models import registry
+from ..models.user_models import duration_text, metrics_change
+from ..training import finetune as ft
+from .finetune_worker import FineTuneJob, RunInfo, ScanJob
+from .loss_chart import LossChart
+from .settings import Settings
+from .workers import ImageCache, JobRunner
+
+SCAN_DELAY_MS = 400  # the folder field must rest this long before it is scanned
+PREVIEW_SIZE = QSize(150, 150)
+ERROR_STYLE = "color: #c62828;"
+OK_STYLE = "color: #2e7d32;"
+NOTE_STYLE = "color: palette(mid);"
+
+
+def eta_text(seconds: float) -> str:
+    if seconds < 0:
+        return "ETA –"
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"ETA {h}:{m:02d}:{s:02d}" if h else f"ETA {m}:{s:02d}"
+
+
+def unique_name(stem: str) -> str:
+    """`stem`, or "stem 2", "stem 3"... whichever no model has yet."""
+    stem = stem.strip() or "my photos"
+    if ft.name_problem(stem) is None:
+        return stem
+    for i in range(2, 1000):
+        if ft.name_problem(f"{stem} {i}") is None:
+            return f"{stem} {i}"
+    return stem
+
+
+class PreviewPane(QWidget):
+    """A caption over an image scaled to fit."""
+
+    def __init__(self, caption: str, parent=None):
+        super().__init__(parent)
+        self.image = QLabel()
+        self.image.setFixedSize(PREVIEW_SIZE)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setFrameShape(QFrame.Shape.StyledPanel)
+        self.caption = QLabel(caption)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.image)
+        lay.addWidget(self.caption)
+        self.qimage = None
+
+    def set_image(self, qimage) -> None:
+        self.qimage = qimage
+        pix = QPixmap.fromImage(qimage).scaled(PREVIEW_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation)
+        self.image.setPixmap(pix)
+
+    def clear(self) -> None:
+        self.qimage = None
+        self.image.clear()
+
+
+class FineTuneDialog(QDialog):
+    modelSaved = Signal(str)  # the new model's name, once its file is written
+    useModel = Signal(str)  # the user asked to colourise with the new model
+    scanFinished = Signal(object)  # FolderScan, or None when the folder could not be read
+    runFinished = Signal(object)  # FineTuneResult, or None when the run failed to start or crashed
+
+    def __init__(self, settings: Settings | None = None, parent=None, base: str = "", device: str = "auto"):
+        super().__init__(parent)
+        self.setWindowTitle("Fine-tune on my photos")
+        self.setModal(False)
+        self.settings = settings
+        self.device_request = device
+        self._runner: JobRunner | None = None
+        self._in_flight: set = set()  # submitted jobs whose `finished` has not arrived yet
+        self._scan: ft.FolderScan | None = None
+        self._scan_key: tuple[str, int] | None = None  # (folder, crop) of self._scan
+        self._scan_job: ScanJob | None = None
+        self._job: FineTuneJob | None = None
+        self._info: RunInfo | None = None
+        self._saved_name = ""
+        self._name_auto = True  # the name follows the folder until the user types one
+
+        self._build()
+        self.refresh_models(select=base)
+        self._scan_timer = QTimer(self)
+        self._scan_timer.setSingleShot(True)
+        self._scan_timer.setInterval(SCAN_DELAY_MS)
+        self._scan_timer.timeout.connect(self.scan)
+        self.folder_edit.textChanged.connect(self._folder_changed)
+        self.crop_spin.valueChanged.connect(self._folder_changed)
+        self.name_edit.textEdited.connect(self._name_edited)
+        self.name_edit.textChanged.connect(self._validate)
+        self.base_combo.currentIndexChanged.connect(self._validate)
+        self.steps_spin.valueChanged.connect(self._steps_changed)
+        self.batch_spin.valueChanged.connect(self._steps_changed)
+        self.epochs_spin.valueChanged.connect(self._epochs_changed)
+        last = settings.get("paths/last_finetune_dir") if settings is not None else ""
+        if last:
+            self.folder_edit.setText(last)
+        self._update_state()
+        self._steps_changed()
+
+    # ============================================================================ layout
+
+    def _build(self) -> None:
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("A folder of your colour photos (subfolders too)")
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(self.browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.browse_button)
+        self.scan_label = QLabel("Choose a folder of colour photos like the ones you will colourise.")
+        self.scan_label.setWordWrap(True)
+        self.scan_label.setStyleSheet(NOTE_STYLE)
+        self.scan_progress = QProgressBar()
+        self.scan_progress.setMaximumHeight(8)
+        self.scan_progress.setTextVisible(False)
+        self.scan_progress.hide()
+
+        self.base_combo = QComboBox()
+        self.name_edit = QLineEdit()
+        self.name_label = QLabel()
+        self.name_label.setWordWrap(True)
+
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(1, 1_000_000)
+        self.steps_spin.setSingleStep(100)
+        self.steps_spin.setValue(ft.DEFAULT_STEPS)
+        self.steps_spin.setToolTip(f"Training steps of one batch each; {ft.DEFAULT_STEPS} take a few "
+                                   "minutes on a CPU")
+        self.epochs_spin = QDoubleSpinBox()
+        self.epochs_spin.setRange(0, 10_000)
+        self.epochs_spin.setSpecialValueText("–")  # unknown until the folder is scanned
+        self.epochs_spin.setDecimals(2)
+        self.epochs_spin.setSingleStep(1)
+        self.epochs_spin.setToolTip("Passes over the training photos (steps × batch ÷ photos)")
+        length_row = QHBoxLayout()
+        length_row.addWidget(self.steps_spin)
+        length_row.addWidget(QLabel("steps  ="))
+        length_row.addWidget(self.epochs_spin)
+        length_row.addWidget(QLabel("epochs"))
+        length_row.addStretch(1)
+
+        self.advanced_button = QToolButton()
+        self.advanced_button.setText("Advanced")
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_button.setAutoRaise(True)
+        self.advanced_button.toggled.connect(self._toggle_advanced)
+        self.lr_spin = QDoubleSpinBox()
+        self.lr_spin.setDecimals(5)
+        self.lr_spin.setRange(1e-5, 1e-2)
+        self.lr_spin.setSingleStep(1e-4)
+        self.lr_spin.setValue(ft.DEFAULT_LR)
+        self.lr_spin.setToolTip("Peak learning rate; lower keeps more of the base model")
+        self.crop_spin = QSpinBox()
+        self.crop_spin.setRange(32, 512)
+        self.crop_spin.setSingleStep(8)
+        self.crop_spin.setSuffix(" px")
+        self.crop_spin.setValue(ft.DEFAULT_CROP)
+        self.crop_spin.setToolTip("Size of the random crops trained on (a multiple of 8)")
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(1, 256)
+        self.batch_spin.setValue(ft.DEFAULT_BATCH)
+        self.advanced = QWidget()
+        adv = QFormLayout(self.advanced)
+        adv.setContentsMargins(16, 0, 0, 0)
+        adv.addRow("Learning rate", self.lr_spin)
+        adv.addRow("Crop size", self.crop_spin)
+        adv.addRow("Batch", self.batch_spin)
+        self.advanced.hide()
+        self.device_label = QLabel()
+        self.device_label.setStyleSheet(NOTE_STYLE)
+        self.device_label.setWordWrap(True)
+
+        setup = QGroupBox("Setup")
+        form = QFormLayout(setup)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Photos", folder_row)
+        form.addRow("", self.scan_progress)
+        form.addRow("", self.scan_label)
+        form.addRow("Base model", self.base_combo)
+        form.addRow("New name", self.name_edit)
+        form.addRow("", self.name_label)
+        form.addRow("Length", length_row)
+        form.addRow(self.advanced_button)
+        form.addRow(self.advanced)
+        form.addRow("", self.device_label)
+        self.setup_box = setup
+
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        left = QVBoxLayout()
+        left.addWidget(setup)
+        left.addWidget(self.result_label, 1)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setFormat("Not started")
+        self.progress_bar.setValue(0)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setStyleSheet(NOTE_STYLE)
+        self.chart = LossChart()
+        self.preview_input = PreviewPane("Input (gray)")
+        self.preview_base = PreviewPane("Base model")
+        self.preview_now = PreviewPane("Fine-tuned")
+        self.preview_truth = PreviewPane("Original")
+        previews = QGridLayout()
+        for i, pane in enumerate((self.preview_input, self.preview_base, self.preview_now, self.preview_truth)):
+            previews.addWidget(pane, 0, i)
+        self.preview_note = QLabel("A held-out photo from the folder: the model never trains on it.")
+        self.preview_note.setStyleSheet(NOTE_STYLE)
+
+        monitor = QGroupBox("Training")
+        mon = QVBoxLayout(monitor)
+        mon.addWidget(self.progress_bar)
+        mon.addWidget(self.status_label)
+        mon.addWidget(self.chart, 1)
+        mon.addLayout(previews)
+        mon.addWidget(self.preview_note)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop training; nothing is saved")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.use_button = QPushButton("Use This Model")
+        self.use_button.clicked.connect(lambda: self.useModel.emit(self._saved_name))
+        self.use_button.hide()
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.use_button)
+        buttons.addStretch(1)
+        for b in (self.start_button, self.pause_button, self.cancel_button, self.close_button):
+            buttons.addWidget(b)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 0)
+        body.addWidget(monitor, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(body, 1)
+        lay.addLayout(buttons)
+        setup.setMinimumWidth(420)
+        setup.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.resize(1120, 640)
+
+    def _toggle_advanced(self, on: bool) -> None:
+        self.advanced.setVisible(on)
+        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+    # ============================================================================ state
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None
+
+    def _submit(self, job, supersede: bool = False) -> None:
+        """Run a job on the dialog's runner thread (started on first use, stopped when the dialog
+        closes and its last job has finished)."""
+        if self._runner is None:
+            self._runner = JobRunner("finetune", ImageCache(0), self)
+        self._in_flight.add(job)
+        job.finished.connect(lambda j=job: self._job_done(j))
+        self._runner.submit(job, supersede=supersede)
+
+    def _job_done(self, job) -> None:
+        self._in_flight.discard(job)
+        if not self._in_flight and not self.isVisible():
+            self.stop_runner()
+
+    def refresh_models(self, select: str | None = None) -> None:
+        """List the models again (after one was added, renamed or deleted), keeping the choice."""
+        current = select or self.base_combo.currentData() or ""
+        self.base_combo.blockSignals(True)
+        self.base_combo.clear()
+        for e in registry.list_models():
+            self.base_combo.addItem(f"{e.name} ({e.family}{', bundled' if e.bundled else ''})", e.name)
+            self.base_combo.setItemData(self.base_combo.count() - 1, str(e.path), Qt.ItemDataRole.ToolTipRole)
+        i = self.base_combo.findData(current)
+        self.base_combo.setCurrentIndex(max(0, i))
+        self.base_combo.blockSignals(False)
+        if self._name_auto and self._scan is not None:
+            self.name_edit.setText(unique_name(self._scan.folder.name))
+        self._validate()
+
+    def set_base(self, name: str) -> None:
+        if not self.running:
+            i = self.base_combo.findData(name)
+            if i >= 0:
+                self.base_combo.setCurrentIndex(i)
+
+    def set_device(self, request: str) -> None:
+        """The device setting of the main window (auto, cpu, cuda...), for the next run."""
+        self.device_request = request
+        self._update_state()
+
+    def folder(self) -> str:
+        return self.folder_edit.text().strip()
+
+    def _wanted_key(self) -> tuple[str, int]:
+        return (str(Path(self.folder()).expanduser()), int(self.crop_spin.value()))
+
+    def settings_for_run(self) -> ft.FineTuneSettings:
+        return ft.FineTuneSettings(base=self.base_combo.currentData() or "", name=self.name_edit.text().strip(),
+                                   steps=int(self.steps_spin.value()), lr=float(self.lr_spin.value()),
+                                   crop=int(self.crop_spin.value()), batch=int(self.batch_spin.value()))
+
+    def _validate(self) -> bool:
+        """Show what stands in the way of Start and enable it when nothing does."""
+        name_problem = ft.name_problem(self.name_edit.text()) if not self.running else None
+        if self.running:
+            self.name_label.clear()
+        elif name_problem:
+            self.name_label.setText(name_problem[0].upper() + name_problem[1:])
+            self.name_label.setStyleSheet(ERROR_STYLE)
+        else:
+            self.name_label.setText(f"Saved as {ft.output_path(self.name_edit.text())}")
+            self.name_label.setStyleSheet(NOTE_STYLE)
+        scan_ok = (self._scan is not None and self._scan_key == self._wanted_key()
+                   and self._scan.problem() is None and self._scan_job is None)
+        ok = (not self.running and scan_ok and name_problem is None and self.base_combo.currentData() is not None)
+        self.start_button.setEnabled(ok)
+        return ok
+
+    def _update_state(self) -> None:
+        running = self.running
+        for w in (self.folder_edit, self.browse_button, self.base_combo, self.name_edit, self.steps_spin,
+                  self.epochs_spin, self.lr_spin, self.crop_spin, self.batch_spin):
+            w.setEnabled(not running)
+        self.epochs_spin.setEnabled(not running and self._train_photos() > 0)
+        self.pause_button.setEnabled(running)
+        self.cancel_button.setEnabled(running)
+        if not running:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+        choice = choose_device(self.device_request)
+        self.device_label.setText(f"Trains on: {choice.label}" + (f" ({choice.message})" if choice.message else ""))
+        self._validate()
+
+    # ============================================================================ folder and scan
+
+    def browse(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "A folder of colour photos", self.folder() or str(Path.home()))
+        if d:
+            self.folder_edit.setText(d)
+            self.scan()
+
+    def _folder_changed(self) -> None:
+        self._validate()
+        self._scan_timer.start()
+
+    def scan(self) -> None:
+        """Scan the folder (at the current crop size) on the runner thread, replacing any scan under way."""
+        self._scan_timer.stop()
+        if self.running:
+            return
+        folder, crop = self._wanted_key()
+        if self._scan_job is not None:
+            self._scan_job.cancel()
+            self._scan_job = None
+        if not self.folder():
+            self._scan, self._scan_key = None, None
+            self.scan_progress.hide()
+            self._show_scan("Choose a folder of colour photos like the ones you will colourise.", NOTE_STYLE)
+            return
+        if self._scan is not None and self._scan_key == (folder, crop):
+            return  # already known
+        self._scan, self._scan_key = None, None
+        job = ScanJob(folder, crop)
+        self._scan_job = job
+        job.progress.connect(self._scan_progress)
+        job.result.connect(lambda scan, j=job: self._scan_result(j, scan))
+        job.error.connect(lambda where, why, j=job: self._scan_error(j, why))
+        job.finished.connect(lambda j=job: self._scan_finished(j))
+        self.scan_progress.setRange(0, 0)
+        self.scan_progress.show()
+        self._show_scan(f"Reading the photos in {folder}…", NOTE_STYLE)
+        self._submit(job, supersede=True)
+        self._validate()
+
+    def _show_scan(self, text: str, style: str) -> None:
+        self.scan_label.setText(text)
+        self.scan_label.setStyleSheet(style)
+
+    def _scan_progress(self, done: int, total: int) -> None:
+        self.scan_progress.setRange(0, total)
+        self.scan_progress.setValue(done)
+
+    def _scan_result(self, job: ScanJob, scan: ft.FolderScan) -> None:
+        if job is not self._scan_job:
+            return
+        self._scan, self._scan_key = scan, (str(job.folder), job.crop)
+        problem = scan.problem()
+        if problem:
+            self._show_scan(problem, ERROR_STYLE)
+        else:
+            held = ft.held_out_count(scan.usable)
+            self._show_scan(f"{scan.summary()[0].upper()}{scan.summary()[1:]}; {held} held out to judge by.", OK_STYLE)
+            if self.settings is not None:
+                self.settings.set("paths/last_finetune_dir", str(scan.folder))
+        if self._name_auto:
+            self.name_edit.setText(unique_name(scan.folder.name))
+        self._steps_changed()
+
+    def _scan_error(self, job: ScanJob, why: str) -> None:
+        if job is self._scan_job:
+            self._scan, self._scan_key = None, None
+            self._show_scan(why, ERROR_STYLE)
+
+    def _scan_finished(self, job: ScanJob) -> None:
+        if job is not self._scan_job:
+            return
+        self._scan_job = None
+        self.scan_progress.hide()
+        self._update_state()
+        self.scanFinished.emit(self._scan)
+
+    # ============================================================================ length
+
+    def _train_photos(self) -> int:
+        if self._scan is None or self._scan.problem():
+            return 0
+        return self._scan.usable - ft.held_out_count(self._scan.usable)
+
+    def _steps_changed(self) -> None:
+        n = self._train_photos()
+        self.epochs_spin.blockSignals(True)
+        self.epochs_spin.setValue(self.steps_spin.value() * self.batch_spin.value() / n if n else 0)
+        self.epochs_spin.blockSignals(False)
+        self.epochs_spin.setEnabled(n > 0 and not self.running)
+        if not self.running and not self.chart.train:
+            self.chart.set_total(self.steps_spin.value())
+
+    def _epochs_changed(self, epochs: float) -> None:
+        n = self._train_photos()
+        if n:
+            self.steps_spin.blockSignals(True)
+            self.steps_spin.setValue(max(1, round(epochs * n / self.batch_spin.value())))
+            self.steps_spin.blockSignals(False)
+
+    def _name_edited(self, _text: str) -> None:
+        self._name_auto = False
+
+    # ============================================================================ the run
+
+    def start(self) -> FineTuneJob | None:
+        if not self._validate():
+            return None
+        job = FineTuneJob(self.settings_for_run(), self._scan, self.device_request)
+        self._job = job
+        self._info = None
+        self._saved_name = ""
+        job.prepared.connect(self._prepared)
+        job.sources.connect(self._sources)
+        job.stepped.connect(self._stepped)
+        job.evaluated.connect(self._evaluated)
+        job.previewed.connect(self._previewed)
+        job.result.connect(lambda result, j=job: self._result(j, result))
+        job.error.connect(lambda where, why, j=job: self._failed(j, why))
+        job.finished.connect(lambda j=job: self._run_finished(j))
+        self.chart.clear(job.settings.steps)
+        for pane in (self.preview_input, self.preview_base, self.preview_now, self.preview_truth):
+            pane.clear()
+        self.progress_bar.setRange(0, job.settings.steps)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("Preparing…")
+        self.status_label.setText("Loading the base model and measuring it on the held-out photos…")
+        self.result_label.clear()
+        self.use_button.hide()
+        self._submit(job)
+        self._update_state()
+        return job
+
+    def pause(self) -> None:
+        self.pause_button.setChecked(True)
+
+    def resume(self) -> None:
+        self.pause_button.setChecked(False)
+
+    def _pause_toggled(self, on: bool) -> None:
+        if self._job is None:
+            return
+        if on:
+            self._job.pause()
+            self.pause_button.setText("Resume")
+            self.progress_bar.setFormat(f"Paused at step {self.progress_bar.value()} of {self.progress_bar.maximum()}")
+        else:
+            self._job.resume()
+            self.pause_button.setText("Pause")
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self.status_label.setText("Cancelling…")
+            self.cancel_button.setEnabled(False)
+            self.pause_button.setEnabled(False)
+
+    def _prepared(self, info: RunInfo) -> None:
+        self._info = info
+        base = info.base if info.base == info.family else f"{info.base} ({info.family})"
+        text = (f"Fine-tuning {base} on {info.train_photos} photos, "
+                f"{info.held_out} held out, on {info.device}.")
+        if info.device_note:
+            text += f" {info.device_note}."
+        self.status_label.setText(text)
+
+    def _sources(self, gray, original) -> None:
+        self.preview_input.set_image(gray)
+        self.preview_truth.set_image(original)
+
+    def _stepped(self, step: int, total: int, loss: float, eta: float) -> None:
+        self.progress_bar.setMaximum(total)
+        self.progress_bar.setValue(step)
+        if self._job is not None and self._job.paused:
+            self.progress_bar.setFormat(f"Paused at step {step} of {total}")
+        else:
+            self.progress_bar.setFormat(f"Step {step} of {total} — {eta_text(eta)}")
+        self.chart.set_total(total)
+        self.chart.add_train(step, loss)
+
+    def _evaluated(self, step: int, loss: float) -> None:
+        self.chart.add_eval(step, loss)
+
+    def _previewed(self, step: int, image) -> None:
+        if step == 0:
+            self.preview_base.set_image(image)
+        else:
+            self.preview_now.set_image(image)
+            self.preview_now.caption.setText(f"Fine-tuned (step {step})")
+
+    def _result(self, job: FineTuneJob, result: ft.FineTuneResult) -> None:
+        if job is not self._job:
+            return
+        if result.path is None:
+            self.progress_bar.setFormat(f"Cancelled at step {result.steps}")
+            self.status_label.setText("Cancelled; nothing was saved.")
+            self.result_label.setText("Cancelled; nothing was saved.")
+            self.result_label.setStyleSheet("")
+        else:
+            name = job.settings.name
+            self._saved_name = name
+            self.progress_bar.setValue(self.progress_bar.maximum())
+            self.progress_bar.setFormat(f"Done: {result.steps} steps in {duration_text(result.seconds)}")
+            self.status_label.setText(f"Saved {name!r}.")
+            self.result_label.setStyleSheet("")
+            self.result_label.setText(
+                f"<b>Saved “{name}”</b> after {result.steps} steps in {duration_text(result.seconds)}.<br>"
+                f"Held-out photos: {metrics_change(result.before, result.after)}.<br>"
+                f"<span style='color: palette(mid)'>{result.path}</span>")
+            self.use_button.show()
+            self.modelSaved.emit(name)
+        self.runFinished.emit(result)
+
+    def _failed(self, job: FineTuneJob, why: str) -> None:
+        if job is not self._job:
+            return
+        self.progress_bar.setFormat("Failed")
+        self.status_label.setText("")
+        self.result_label.setText(f"Fine-tuning failed: {why}")
+        self.result_label.setStyleSheet(ERROR_STYLE)
+        self.runFinished.emit(None)
+
+    def _run_finished(self, job: FineTuneJob) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        if self._name_auto and self._scan is not None:
+            self.name_edit.setText(unique_name(self._scan.folder.name))  # the old one is taken now
+        self._update_state()
+
+    # ============================================================================ closing
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self.running and self.folder() and (self._scan is None or self._scan_key != self._wanted_key()):
+            self._scan_timer.start()  # a scan cut short by closing the dialog, or never made
+
+    def confirm_stop(self) -> bool:
+        """Ask before a close throws a run away (tests replace this)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Stop fine-tuning?",
+                          "Fine-tuning is still running. Stop it? Nothing will be saved.", parent=self)
+        stop = box.addButton("Stop Fine-tuning", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Keep Training", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is stop
+
+    def reject(self) -> None:
+        """Close and Esc: a running run is cancelled after asking. The runner thread stops once its
+        jobs have wound down, so closing never waits on the GUI thread."""
+        if self.running and not self.confirm_stop():
+            return
+        self.cancel()
+        if self._scan_job is not None:
+            self._scan_job.cancel()
+        super().reject()
+        if not self._in_flight:
+            self.stop_runner()
+
+    def stop_runner(self, timeout_ms: int = 30000) -> bool:
+        """Cancel all work and wait for the thread (instant when idle); a later scan or run starts a new one."""
+        if self._runner is None:
+            return True
+        runner, self._runner = self._runner, None
+        return runner.shutdown(timeout_ms)
+
+    def shutdown(self) -> bool:
+        """The app is closing: cancel whatever runs and wait for it."""
+        if self._job is not None:
+            self._job.cancel()
+        return self.stop_runner()
