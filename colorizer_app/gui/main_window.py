@@ -34,7 +34,6 @@ from .about import AboutDialog
 from .actions import ActionRegistry
 from .controls import ControlPanel
 from .export_dialog import ExportDialog, ExportOptions
-from .manage_models import ManageModelsDialog
 from .photo_list import Photo, PhotoListModel, PhotoListView, State
 from .preferences import PreferencesDialog
 from .settings import Settings
@@ -54,6 +53,7 @@ from .workers import (
 
 if TYPE_CHECKING:
     from .finetune_dialog import FineTuneDialog  # imported on first use: it brings in the training code
+    from .manage_models import ManageModelsDialog  # and this one the checkpoint code (torch)
 
 MAX_COMPARE = 4  # models shown side by side in compare mode
 DEBOUNCE_MS = 200  # controls must rest this long before the photo is re-colourised
@@ -874,6 +874,8 @@ class MainWindow(QMainWindow):
 
     def show_manage_models(self) -> ManageModelsDialog:
         if self.manage_dialog is None:
+            from .manage_models import ManageModelsDialog
+
             d = ManageModelsDialog(self)
             d.modelsChanged.connect(self.reload_models)
             d.modelRenamed.connect(self._model_renamed)
