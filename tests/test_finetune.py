@@ -185,3 +185,15 @@ def test_cli_finetune(tmp_path, capsys):
     gray = colour_folder(tmp_path / "gray", n=0, gray=2)
     assert cli_main(["finetune", "--base", base, "--data", str(gray), "--name", "other"]) == 2
     assert "grayscale" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_finetune_on_cuda(tmp_path):
+    base = tiny_base("classification")
+    scan = ft.scan_folder(colour_folder(tmp_path / "photos", n=12))
+    previews = []
+    job = ft.FineTune(ft.FineTuneSettings(base=base, name="on gpu", steps=8, batch=4, crop=56), scan,
+                      device="cuda", on_preview=lambda s, img: previews.append(img), evals=2)
+    result = job.run()
+    assert result.path.is_file() and previews[-1].dtype == np.uint8
+    assert "cuda" in registry.load("on gpu").meta["machine"]
