@@ -437,3 +437,17 @@ def test_ddp_two_processes_cpu(tmp_path):
     assert model.meta["machine"].endswith("x2")
     assert [h["step"] for h in model.meta["history"]] == [2, 4]
     assert (proc.stdout + proc.stderr).count("usable photos") == 1  # only rank 0 reports
+
+
+def test_reading_a_folder_stops_when_asked(tmp_path):
+    """A scan that is stopped raises InterruptedError, with worker processes too, and caches nothing."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    img = small_photo("coffee", 40)
+    for i in range(70):  # over the size that starts worker processes
+        Image.fromarray(np.roll(img, i, axis=1)).save(folder / f"{i:03d}.png")
+    seen = []
+    with pytest.raises(InterruptedError):
+        load_photo_folder(folder, 32, cache_dir=tmp_path / "cache", workers=2,
+                          on_progress=lambda d, t: seen.append(d), should_stop=lambda: True)
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").glob("*.npz"))

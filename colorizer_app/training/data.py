@@ -118,6 +118,7 @@ def load_photo_folder(folder: str | Path, size: int, cache_dir: Path | None = No
             if on_progress and (done % 256 == 0 or done == len(jobs)):
                 on_progress(done, len(jobs))
             if should_stop and should_stop():
+                ex.shutdown(wait=False, cancel_futures=True)  # drop the queued photos, do not decode them
                 raise InterruptedError("stopped while reading photos")
     images = np.stack(kept) if kept else np.zeros((0, size, size, 3), np.uint8)
     ps = PhotoSet(images, names, unreadable, gray)
@@ -148,6 +149,9 @@ class _Serial:
 
     def map(self, fn, items, chunksize=1):
         return map(fn, items)
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
 
 
 class CropSampler:
