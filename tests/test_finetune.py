@@ -112,6 +112,8 @@ def test_short_finetune_writes_a_user_model(family, tmp_path):
     assert card["val_before"]["psnr"] == pytest.approx(result.before["psnr"], abs=1e-3)
     assert loaded.meta["val_metrics"]["psnr"] == pytest.approx(result.after["psnr"], abs=1e-3)
     assert loaded.meta["steps"] == steps
+    if family == "classification":  # fine-tuning rebalances classes by its own default, not the base's
+        assert loaded.meta["loss"]["rebalance_lambda"] == ft.FINETUNE_LAMBDA
     assert "My photos" in [e.name for e in registry.list_models()]
     # the base was not touched
     assert load_model(registry.resolve(base)).meta.get("finetune") is None

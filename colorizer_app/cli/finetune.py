@@ -26,6 +26,8 @@ def add_parser(sub) -> None:
     p.add_argument("--lr", type=float, default=ft.DEFAULT_LR)
     p.add_argument("--crop", type=int, default=ft.DEFAULT_CROP)
     p.add_argument("--batch", type=int, default=ft.DEFAULT_BATCH)
+    p.add_argument("--rebalance-lambda", type=float,
+                   help=f"classification: class rebalancing, 1 = none (default {ft.FINETUNE_LAMBDA})")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     p.set_defaults(func=run)
@@ -47,7 +49,8 @@ def run(args) -> int:
             scan = ft.scan_folder(args.data, args.crop, on_progress=reading)
         print(f"{args.data}: {scan.summary()}")
         settings = ft.FineTuneSettings(base=args.base, name=args.name, steps=args.steps, lr=args.lr,
-                                       crop=args.crop, batch=args.batch, minutes=args.minutes)
+                                       crop=args.crop, batch=args.batch, minutes=args.minutes,
+                                       rebalance_lambda=args.rebalance_lambda)
         bar = tqdm(total=args.steps, unit="step", dynamic_ncols=True)
 
         def progress(step, total, losses, ips):

@@ -33,6 +33,10 @@ DEFAULT_STEPS = 600  # batches of 16 at 128 px: about 3 to 5 minutes on a 2-core
 DEFAULT_BATCH = 16
 DEFAULT_LR = 3e-4  # a third of training from scratch: adapt, do not forget
 DEFAULT_CROP = 128
+# classification: class rebalancing while fine-tuning (1.0 = none). Measured on 200 cats and dogs
+# (README): none gained 1.6 dB on held-out photos but halved the colour; 0.75 kept the colour and
+# lost 1.3 dB. Accuracy wins by default; --rebalance-lambda trades it for colour.
+FINETUNE_LAMBDA = 1.0
 PREVIEW_SIZE = 256  # short side of the preview photo
 MAX_HELD_OUT = 32
 
@@ -123,6 +127,7 @@ class FineTuneSettings:
     crop: int = DEFAULT_CROP
     batch: int = DEFAULT_BATCH
     minutes: float | None = None  # optional time budget on top of `steps`
+    rebalance_lambda: float | None = None  # classification: None keeps FINETUNE_LAMBDA
     seed: int = 0
 
 
@@ -146,11 +151,14 @@ def _trainable(base: LoadedModel) -> LoadedModel:
     return LoadedModel(net=net, meta={}, bins=base.bins)
 
 
-def _loss_config(base: LoadedModel, steps: int) -> LossConfig:
+def _loss_config(base: LoadedModel, settings: FineTuneSettings) -> LossConfig:
     """The base's own training loss where its card records it, so fine-tuning keeps its style."""
     recorded = base.meta.get("loss") or {}
     known = {k: v for k, v in recorded.items() if k in LossConfig.__dataclass_fields__}
     cfg = LossConfig(**known)
+    steps = settings.steps
+    if base.family == "classification":
+        cfg.rebalance_lambda = FINETUNE_LAMBDA if settings.rebalance_lambda is None else settings.rebalance_lambda
     if base.family == "gan":
         cfg.d_warmup = min(100, steps // 5)  # a fresh critic learns a little before it teaches
     return cfg
@@ -191,7 +199,7 @@ class FineTune:
             family=self.base.family, steps=settings.steps, batch=settings.batch, crop=settings.crop - settings.crop % 8,
             lr=settings.lr, warmup=min(50, settings.steps // 10), seed=settings.seed,
             checkpoint_every=10**9, val_every=10**9, val_images=len(self.held),
-            loss=_loss_config(self.base, settings.steps), max_minutes=settings.minutes, keep_resume=False)
+            loss=_loss_config(self.base, settings), max_minutes=settings.minutes, keep_resume=False)
         meta = {
             "name": settings.name.strip(),
             "base_model": self.base.name,
