@@ -32,7 +32,7 @@ from PySide6.QtGui import QImage
 
 from ..imaging.io import ImageError, LoadedImage, iter_image_files, load_image, save_image
 from ..models import registry
-from .qimage import numpy_to_qimage, qimage_to_numpy
+from .qimage import numpy_to_qimage, photo_qimage, qimage_to_numpy
 
 if TYPE_CHECKING:
     from ..engine.colorizer import ColorizeResult, Colorizer
@@ -350,7 +350,7 @@ class LoadJob(Job):
                 image = load_image(path)
                 ctx.images.put(image)
                 gray = gray_view(image.pixels)
-                self.result.emit(LoadedPhoto(path, image.size, image.is_colour, numpy_to_qimage(gray),
+                self.result.emit(LoadedPhoto(path, image.size, image.is_colour, photo_qimage(gray),
                                              thumbnail(gray, self.thumb_size), image.exif, image.icc_profile))
             except ImageError as e:
                 self.error.emit(path, e.problem)
@@ -452,7 +452,7 @@ class ColorizeJob(Job):
         image = ctx.images.load(task.path)
         colorizer = ctx.colorizer(task.params, on_warning=self.message.emit)
         res: ColorizeResult = colorizer.colorize(image.pixels)
-        outcome = Outcome(task.key, task.params, numpy_to_qimage(res.rgb), thumbnail(res.rgb, self.thumb_size),
+        outcome = Outcome(task.key, task.params, photo_qimage(res.rgb), thumbnail(res.rgb, self.thumb_size),
                           res.seconds, res.device, res.was_colour)
         return outcome, res.rgb
 
