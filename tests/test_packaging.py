@@ -213,6 +213,16 @@ def test_the_app_opens_a_photo_from_its_command_line_and_colourises_it(tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "self-check: first paint" in out.stdout
     assert "first result shown (chelsea.jpg" in out.stdout
+    assert "self-check: ok: colourised, and a training step ran" in out.stdout
+
+
+def test_the_self_checks_training_step_reports_a_failure(monkeypatch):
+    from colorizer_app.gui import self_check
+    from colorizer_app.models import registry
+
+    assert self_check.training_problem() is None
+    monkeypatch.setattr(registry, "load", lambda *a, **k: (_ for _ in ()).throw(ImportError("no torch._dynamo")))
+    assert self_check.training_problem() == "training step failed: ImportError: no torch._dynamo"
 
 
 def test_the_window_and_application_carry_the_icon(qtbot):

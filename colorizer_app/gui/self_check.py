@@ -16,6 +16,27 @@ from PySide6.QtWidgets import QApplication, QWidget
 from .photo_list import State
 
 
+def training_problem() -> str | None:
+    """One optimiser step of the training code on a random batch, as fine-tuning takes it: torch's
+    optimisers import parts of torch (its compiler module) that nothing else here does, and a
+    bundle that left them out failed only when a user started fine-tuning."""
+    try:
+        import torch
+
+        from ..models import registry
+        from ..training.objectives import OBJECTIVES, LossConfig
+
+        model = registry.load("regression")
+        model.net.float()
+        objective = OBJECTIVES[model.family](model, LossConfig(), lr=1e-5)
+        losses = objective.train_step(torch.rand(2, 1, 64, 64) * 100, torch.zeros(2, 2, 64, 64))
+        if not all(torch.isfinite(torch.tensor(v)) for v in losses.values()):
+            return f"training step gave {losses}"
+    except Exception as e:  # any failure here is what the check is for
+        return f"training step failed: {type(e).__name__}: {e}"
+    return None
+
+
 class SelfCheck(QObject):
     def __init__(self, window, started: float, want_result: bool, timeout_s: float = 120.0):
         super().__init__(window)
@@ -47,7 +68,11 @@ class SelfCheck(QObject):
 
     def _colorized(self, photo) -> None:
         self._report(f"first result shown ({photo.name}, {photo.seconds:.2f} s on {photo.device})")
-        QTimer.singleShot(0, lambda: self._finish(0, "colourised"))
+        QTimer.singleShot(0, self._check_training)
+
+    def _check_training(self) -> None:
+        problem = training_problem()
+        self._finish(1, problem) if problem else self._finish(0, "colourised, and a training step ran")
 
     def _loaded(self, loaded, failures) -> None:
         if failures:
