@@ -12,6 +12,13 @@ torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Every test starts on one torch thread, whatever an earlier one set (`--threads`, say)."""
+    torch.set_num_threads(1)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _isolated_user_folders(tmp_path_factory, monkeypatch):
     """No test reads or writes the real user's models, caches or settings."""
     root = tmp_path_factory.mktemp("userdirs")

@@ -24,13 +24,6 @@ from colorizer_app.training import finetune as ft
 TINY = {"widths": (16, 32, 32), "blocks": 1}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def colour_folder(folder, n=14, size=72, gray=0, broken=0):
     """n colour photos cut from skimage photos, plus `gray` grayscale and `broken` corrupt files."""

@@ -33,13 +33,6 @@ TINY = {"widths": (16, 32, 32), "blocks": 2}
 NEVER = 10**6  # checkpoint_every / val_every that never fire
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 @pytest.fixture
 def app_dirs(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from ..models import registry
 from ..models.checkpoint import CheckpointError, LoadedModel, load_model, new_model
 from ..models.networks import FAMILIES, ColorNet, NetSpec
-from ..training.data import load_photo_folder
+from ..training.data import load_photo_folder, photo_size
 from ..training.objectives import LossConfig
 from ..training.trainer import TrainConfig, Trainer
 
@@ -99,7 +99,7 @@ def run(args) -> int:
     try:
         model = _init_model(args)
         crop = args.crop - args.crop % 8
-        size = max(crop, round(crop * 1.125))
+        size = photo_size(crop)
         say(f"reading photos from {args.data} ...")
         with tqdm(unit="photo", desc="reading photos", disable=rank != 0, leave=False) as rbar:
             def reading(done, total):

@@ -26,6 +26,13 @@ GRAY_CHROMA = 2.0  # mean ab chroma below this: a gray (or nearly gray) photo, u
 CACHE_VERSION = 2
 
 
+def photo_size(crop: int) -> int:
+    """Photos are squared to this size, then cropped at random to `crop` (a multiple of 8): a
+    little larger than the crop, so crops move around the photo."""
+    crop -= crop % 8
+    return max(crop, round(crop * 1.125))
+
+
 @dataclass
 class PhotoSet:
     """Square uint8 RGB photos (N, S, S, 3) and what was skipped while reading the folder."""

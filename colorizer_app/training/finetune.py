@@ -17,14 +17,14 @@ from typing import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from ..imaging.io import ImageError, load_image
 from ..imaging.lab import lab_to_uint8, lightness_from_uint8
 from ..models import registry
-from ..models.checkpoint import CheckpointError, LoadedModel
-from ..models.networks import ColorNet, NetSpec
+from ..models.checkpoint import CheckpointError, LoadedModel, load_model
 from ..models.user_models import file_stem, name_problem  # noqa: F401  (part of this module's API)
-from .data import PhotoSet, lab_batch, load_photo_folder
+from .data import PhotoSet, lab_batch, load_photo_folder, photo_size
 from .objectives import LossConfig
 from .trainer import Trainer, TrainConfig, validate
 
@@ -43,12 +43,6 @@ MAX_HELD_OUT = 32
 
 class FineTuneError(Exception):
     """Fine-tuning cannot start; the message says why in words a user can act on."""
-
-
-def photo_size(crop: int) -> int:
-    """Photos are squared to this size, then cropped at random to `crop` (as in training)."""
-    crop -= crop % 8
-    return max(crop, round(crop * 1.125))
 
 
 # --- the folder ------------------------------------------------------------------------------
@@ -144,13 +138,6 @@ def held_out_count(n: int) -> int:
     return min(MAX_HELD_OUT, max(2, n // 10))
 
 
-def _trainable(base: LoadedModel) -> LoadedModel:
-    """The base model's net in fp32 under the same family (a copy: the base stays as it was)."""
-    net = ColorNet(NetSpec.from_dict(base.net.spec.to_dict()))
-    net.load_state_dict({k: v.float() for k, v in base.net.state_dict().items()})
-    return LoadedModel(net=net, meta={}, bins=base.bins)
-
-
 def _loss_config(base: LoadedModel, settings: FineTuneSettings) -> LossConfig:
     """The base's own training loss where its card records it, so fine-tuning keeps its style."""
     recorded = base.meta.get("loss") or {}
@@ -178,7 +165,8 @@ class FineTune:
         if problem:
             raise FineTuneError(problem)
         try:
-            self.base = registry.load(settings.base)
+            base_file = registry.resolve(settings.base)
+            self.base = load_model(base_file)  # loaded for this run alone: it trains in place, in fp32
         except CheckpointError as e:
             raise FineTuneError(str(e)) from None
         self.settings, self.scan = settings, scan
@@ -194,7 +182,7 @@ class FineTune:
         self._running = threading.Event()
         self._running.set()
         self.preview_photo = self._preview_photo()
-        model = _trainable(self.base)
+        model = LoadedModel(net=self.base.net.float(), meta={}, bins=self.base.bins)
         cfg = TrainConfig(
             family=self.base.family, steps=settings.steps, batch=settings.batch, crop=settings.crop - settings.crop % 8,
             lr=settings.lr, warmup=min(50, settings.steps // 10), seed=settings.seed,
@@ -208,7 +196,7 @@ class FineTune:
                      "val": f"{len(self.held)} photos of the folder held out", "val_photos": len(self.held)},
             "finetune": {"folder": str(scan.folder), "photos": scan.usable, "held_out": len(self.held),
                          "unreadable": scan.unreadable, "grayscale": scan.grayscale,
-                         "base_model": self.base.name, "base_file": str(registry.resolve(settings.base))},
+                         "base_model": self.base.name, "base_file": str(base_file)},
         }
         self.trainer = Trainer(cfg, model, self.train_set, self.held, self.out, device=self.device,
                                on_progress=self._progress, should_stop=self._should_stop, log=log, meta=meta)
@@ -244,7 +232,6 @@ class FineTune:
         h, w = pixels.shape[:2]
         scale = PREVIEW_SIZE / min(h, w)
         if scale < 1:
-            from PIL import Image
             pixels = np.asarray(Image.fromarray(pixels).resize((max(8, round(w * scale)), max(8, round(h * scale))),
                                                                Image.Resampling.BILINEAR))
         return pixels
