@@ -251,6 +251,23 @@ def test_preview_superseded_result_is_dropped(qtbot, window, tmp_path):
     assert photo.params.vibrance == pytest.approx(1.7)
 
 
+def test_going_back_to_the_shown_settings_settles_the_photo(qtbot, window, tmp_path):
+    """A slider moved and moved back before the re-run ends: the photo shows its result again and
+    does not stay 'colourising' when the now stale run finishes."""
+    window.controls.set_model("tiny-const")
+    with qtbot.waitSignal(window.photoColorized, timeout=15000):
+        load(qtbot, window, [gray_photo(tmp_path / "b.png", 120, 90)])
+    photo = window.current_photo()
+    window.controls.vibrance.setValue(1.6)
+    window._controls_settled()
+    assert photo.state is State.RUNNING
+    window.controls.vibrance.setValue(1.0)  # back to what the photo shows
+    window._controls_settled()
+    assert photo.pending_job is None and photo.state is State.DONE
+    wait_idle(qtbot, window)
+    assert photo.state is State.DONE and photo.params.vibrance == pytest.approx(1.0)
+
+
 def test_device_picker_offers_what_exists(window):
     from colorizer_app.engine.device import available_devices
 

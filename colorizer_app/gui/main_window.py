@@ -531,7 +531,8 @@ class MainWindow(QMainWindow):
             if photo.pending_job is not None and self._batch_job is not None \
                     and photo.pending_job == self._batch_job.id:
                 return  # the batch will deliver it
-            photo.pending_job = None
+            self._settle(photo)  # back to the result on screen: a job still running for it is stale
+            self._show_current()
             return
         if photo.after is None and not self.settings.get("prefs/auto_colorize") and photo.pending_job is None:
             self._show_current()
@@ -626,14 +627,18 @@ class MainWindow(QMainWindow):
         # Photos this job was still meant to deliver but never did (cancelled): back to rest.
         for photo in self.photos.photos:
             if photo.pending_job == job.id:
-                photo.pending_job = None
-                photo.state = State.DONE if photo.after is not None else State.WAITING
-                self.photos.changed(photo)
+                self._settle(photo)
                 if photo is self.current_photo():
                     self._show_current()
         if job is self._batch_job:
             self._batch_done(job)
         self.update_actions()
+
+    def _settle(self, photo: Photo) -> None:
+        """Nothing is on its way for `photo` any more: its state follows from its result."""
+        photo.pending_job = None
+        photo.state = State.DONE if photo.after is not None else State.WAITING
+        self.photos.changed(photo)
 
     def _show_run(self, outcome: Outcome) -> None:
         if outcome.computed:
