@@ -34,7 +34,7 @@ from .about import AboutDialog
 from .actions import ActionRegistry
 from .controls import ControlPanel
 from .export_dialog import ExportDialog, ExportOptions
-from .photo_list import Photo, PhotoListModel, PhotoListView, State
+from .photo_list import Photo, PhotoListModel, PhotoListView, State, path_key
 from .preferences import PreferencesDialog
 from .settings import Settings
 from .views import PhotoViewer
@@ -773,9 +773,9 @@ class MainWindow(QMainWindow):
         if self._batch_job is not None:
             return None
         report = ExportReport(options.folder)
-        inputs = {p.path.resolve() for p in self.photos.photos}
+        inputs = {p.key for p in self.photos.photos}  # resolved when each photo was added
         planned: list[tuple[Photo, Path]] = []
-        used: dict[Path, str] = {}
+        used: dict[str, str] = {}
         for photo in photos:
             if not photo.loaded:
                 report.failed.append((photo.name, photo.error or "not loaded"))
@@ -785,7 +785,7 @@ class MainWindow(QMainWindow):
             except ValueError as e:
                 report.failed.append((photo.name, str(e)))
                 continue
-            key = out.resolve()
+            key = path_key(out)
             if key in inputs:
                 report.failed.append((photo.name, f"{out.name} is an original photo; refusing to overwrite it"))
                 continue

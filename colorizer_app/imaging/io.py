@@ -358,9 +358,10 @@ def save_image(
         valid = ", ".join(sorted(_WRITE_FORMATS))
         raise ImageError(path, f"unsupported output format {path.suffix!r} (use one of {valid})")
     image = _pixels_to_image(path, pixels)
-    for other in protected:
-        if _same_file(path, Path(other)):
-            raise ImageError(path, "refusing to overwrite an input file")
+    # An input exists, so a destination that does not cannot be one: a batch of N new outputs
+    # costs no comparisons at all, instead of N x N path resolutions.
+    if os.path.lexists(path) and any(_same_file(path, Path(other)) for other in protected):
+        raise ImageError(path, "refusing to overwrite an input file")
     if path.is_dir():
         raise ImageError(path, "is a directory, cannot write an image there")
     options = _save_options(fmt, image.mode, exif, icc_profile, quality)
