@@ -9,8 +9,8 @@ import pytest
 import torch
 from skimage.color import rgb2lab
 
+from colorizer_app.defaults import DEFAULT_TEMPERATURE
 from colorizer_app.models.bins import (
-    DEFAULT_TEMPERATURE,
     GRID,
     SOFT_NEIGHBOURS,
     SOFT_SIGMA,

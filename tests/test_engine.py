@@ -13,7 +13,7 @@ from torch import nn
 from colorizer_app.engine import Colorizer, ColorizeResult, available_devices, choose_device
 from colorizer_app.engine import colorizer as engine_mod
 from colorizer_app.engine import device as device_mod
-from colorizer_app.models.bins import DEFAULT_TEMPERATURE
+from colorizer_app.defaults import DEFAULT_TEMPERATURE
 from colorizer_app.models.checkpoint import LoadedModel, new_model
 from colorizer_app.models.networks import NetSpec
 

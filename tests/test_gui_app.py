@@ -21,7 +21,7 @@ from colorizer_app.gui.main_window import MainWindow  # noqa: E402
 from colorizer_app.gui.photo_list import State  # noqa: E402
 from colorizer_app.gui.qimage import qimage_to_numpy  # noqa: E402
 from colorizer_app.gui.settings import Settings  # noqa: E402
-from colorizer_app.models.bins import DEFAULT_TEMPERATURE  # noqa: E402
+from colorizer_app.defaults import DEFAULT_TEMPERATURE  # noqa: E402
 
 from gui_helpers import (  # noqa: E402,F401  (fixtures)
     colour_jpeg_with_metadata,

@@ -12,7 +12,7 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from ..models import registry
-from ..models.checkpoint import CheckpointError, LoadedModel, load_model, new_model
+from ..models.checkpoint import CheckpointError, LoadedModel, new_model
 from ..models.networks import FAMILIES, ColorNet, NetSpec
 from ..training.data import load_photo_folder, photo_size
 from ..training.objectives import LossConfig

@@ -53,9 +53,6 @@ class ActionRegistry:
     def __getitem__(self, name: str) -> QAction:
         return self.actions[name]
 
-    def __contains__(self, name: str) -> bool:
-        return name in self.actions
-
     def update(self, state: dict) -> None:
         for name, rule in self._rules.items():
             self.actions[name].setEnabled(bool(rule(state)))

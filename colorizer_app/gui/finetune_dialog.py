@@ -60,14 +60,12 @@ def eta_text(seconds: float) -> str:
     return f"ETA {h}:{m:02d}:{s:02d}" if h else f"ETA {m}:{s:02d}"
 
 
-def unique_name(stem: str) -> str:
-    """`stem`, or "stem 2", "stem 3"... whichever no model has yet."""
+def unique_name(stem: str, entries: list[registry.ModelEntry]) -> str:
+    """`stem`, or "stem 2", "stem 3"... whichever none of `entries` has yet."""
     stem = stem.strip() or "my photos"
-    if ft.name_problem(stem) is None:
-        return stem
-    for i in range(2, 1000):
-        if ft.name_problem(f"{stem} {i}") is None:
-            return f"{stem} {i}"
+    for candidate in (stem, *(f"{stem} {i}" for i in range(2, 1000))):
+        if ft.name_problem(candidate, entries=entries) is None:
+            return candidate
     return stem
 
 
@@ -118,7 +116,7 @@ class FineTuneDialog(QDialog):
         self._scan_key: tuple[str, int] | None = None  # (folder, crop) of self._scan
         self._scan_job: ScanJob | None = None
         self._job: FineTuneJob | None = None
-        self._info: RunInfo | None = None
+        self._entries: list[registry.ModelEntry] = []  # the models as last listed
         self._saved_name = ""
         self._name_auto = True  # the name follows the folder until the user types one
 
@@ -321,19 +319,21 @@ class FineTuneDialog(QDialog):
         if not self._in_flight and not self.isVisible():
             self.stop_runner()
 
-    def refresh_models(self, select: str | None = None) -> None:
-        """List the models again (after one was added, renamed or deleted), keeping the choice."""
+    def refresh_models(self, select: str | None = None, entries: list[registry.ModelEntry] | None = None) -> None:
+        """List the models again (after one was added, renamed or deleted), keeping the choice.
+        `entries`: the list the main window just read, so the folders are not read twice."""
         current = select or self.base_combo.currentData() or ""
+        self._entries = registry.list_models() if entries is None else entries
         self.base_combo.blockSignals(True)
         self.base_combo.clear()
-        for e in registry.list_models():
+        for e in self._entries:
             self.base_combo.addItem(f"{e.name} ({e.family}{', bundled' if e.bundled else ''})", e.name)
             self.base_combo.setItemData(self.base_combo.count() - 1, str(e.path), Qt.ItemDataRole.ToolTipRole)
         i = self.base_combo.findData(current)
         self.base_combo.setCurrentIndex(max(0, i))
         self.base_combo.blockSignals(False)
         if self._name_auto and self._scan is not None:
-            self.name_edit.setText(unique_name(self._scan.folder.name))
+            self.name_edit.setText(unique_name(self._scan.folder.name, self._entries))
         self._validate()
 
     def set_base(self, name: str) -> None:
@@ -360,7 +360,7 @@ class FineTuneDialog(QDialog):
 
     def _validate(self) -> bool:
         """Show what stands in the way of Start and enable it when nothing does."""
-        name_problem = ft.name_problem(self.name_edit.text()) if not self.running else None
+        name_problem = ft.name_problem(self.name_edit.text(), entries=self._entries) if not self.running else None
         if self.running:
             self.name_label.clear()
         elif name_problem:
@@ -454,7 +454,7 @@ class FineTuneDialog(QDialog):
             if self.settings is not None:
                 self.settings.set("paths/last_finetune_dir", str(scan.folder))
         if self._name_auto:
-            self.name_edit.setText(unique_name(scan.folder.name))
+            self.name_edit.setText(unique_name(scan.folder.name, self._entries))
         self._steps_changed()
 
     def _scan_error(self, job: ScanJob, why: str) -> None:
@@ -503,7 +503,6 @@ class FineTuneDialog(QDialog):
             return None
         job = FineTuneJob(self.settings_for_run(), self._scan, self.device_request)
         self._job = job
-        self._info = None
         self._saved_name = ""
         job.prepared.connect(self._prepared)
         job.sources.connect(self._sources)
@@ -551,7 +550,6 @@ class FineTuneDialog(QDialog):
             self.pause_button.setEnabled(False)
 
     def _prepared(self, info: RunInfo) -> None:
-        self._info = info
         base = info.base if info.base == info.family else f"{info.base} ({info.family})"
         text = (f"Fine-tuning {base} on {info.train_photos} photos, "
                 f"{info.held_out} held out, on {info.device}.")
@@ -619,8 +617,7 @@ class FineTuneDialog(QDialog):
         if job is not self._job:
             return
         self._job = None
-        if self._name_auto and self._scan is not None:
-            self.name_edit.setText(unique_name(self._scan.folder.name))  # the old one is taken now
+        self.refresh_models()  # the new model is taken now: as a base, and as a name
         self._update_state()
 
     # ============================================================================ closing

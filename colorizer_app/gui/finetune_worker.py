@@ -57,39 +57,8 @@ class RunInfo:
     family: str
     train_photos: int
     held_out: int
-    steps: int
     device: str
     device_note: str | None
-    out: Path
-
-
-class StepClock:
-    """ETA from the measured step rate since training began, pauses not counted."""
-
-    def __init__(self) -> None:
-        self.t0: float | None = None
-        self.paused_since: float | None = None
-        self.paused_total = 0.0
-
-    def start(self) -> None:
-        self.t0 = time.monotonic()
-
-    def pause(self) -> None:
-        if self.paused_since is None:
-            self.paused_since = time.monotonic()
-
-    def resume(self) -> None:
-        if self.paused_since is not None:
-            self.paused_total += time.monotonic() - self.paused_since
-            self.paused_since = None
-
-    def eta(self, step: int, total: int) -> float:
-        """Seconds left, or -1 while unknown."""
-        if self.t0 is None or step <= 0:
-            return -1.0
-        now = self.paused_since if self.paused_since is not None else time.monotonic()
-        active = now - self.t0 - self.paused_total
-        return max(0.0, active / step * (total - step)) if active > 0 else -1.0
 
 
 class FineTuneJob(Job):
@@ -107,7 +76,6 @@ class FineTuneJob(Job):
     def __init__(self, settings: ft.FineTuneSettings, scan: ft.FolderScan, device: str = "auto"):
         super().__init__()
         self.settings, self.scan, self.device_request = settings, scan, device
-        self.clock = StepClock()
         self._lock = threading.Lock()
         self._finetune: ft.FineTune | None = None
         self._paused = False
@@ -119,14 +87,12 @@ class FineTuneJob(Job):
     def pause(self) -> None:
         with self._lock:
             self._paused = True
-            self.clock.pause()
             if self._finetune is not None:
                 self._finetune.pause()
 
     def resume(self) -> None:
         with self._lock:
             self._paused = False
-            self.clock.resume()
             if self._finetune is not None:
                 self._finetune.resume()
 
@@ -157,15 +123,13 @@ class FineTuneJob(Job):
             if self.cancelled:
                 job.cancel()
         self.prepared.emit(RunInfo(job.base.name, job.base.family, len(job.train_set), len(job.held),
-                                   self.settings.steps, choice.label, choice.message, job.out))
+                               choice.label, choice.message))
         photo = job.preview_photo
         self.sources.emit(numpy_to_qimage(gray_view(photo)), numpy_to_qimage(photo))
         self.result.emit(job.run())
 
     def _preview(self, step: int, rgb) -> None:
         self.previewed.emit(step, numpy_to_qimage(rgb))
-        if step == 0 and self.clock.t0 is None:
-            self.clock.start()  # training starts now; the base model's evaluation is not a step
 
     def _progress(self, step: int, total: int, losses: dict, ips: float) -> None:
         loss = losses.get("loss")  # a GAN's critic warm-up steps have none
@@ -176,4 +140,6 @@ class FineTuneJob(Job):
             mean = sum(self._losses) / len(self._losses) if self._losses else float("nan")
             self._losses.clear()
             self._last_emit = now
-            self.stepped.emit(step, total, mean, self.clock.eta(step, total))
+            seconds = self._finetune.training_seconds()
+            eta = seconds / step * (total - step) if step > 0 and seconds > 0 else -1.0
+            self.stepped.emit(step, total, mean, eta)

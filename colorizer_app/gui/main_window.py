@@ -75,7 +75,6 @@ class ExportReport:
 class MainWindow(QMainWindow):
     photosLoaded = Signal(object, object)  # photos loaded, photos that failed (one load job)
     photoColorized = Signal(object)  # a Photo whose result has just arrived
-    compareUpdated = Signal(object)  # a Photo whose comparison images changed
     batchFinished = Signal(bool)  # cancelled?
     exportFinished = Signal(object)  # ExportReport
 
@@ -90,7 +89,6 @@ class MainWindow(QMainWindow):
         self.io_runner = JobRunner("io", self.images, self)
         self.preview_runner = JobRunner("preview", self.images, self)
         self.batch_runner = JobRunner("batch", self.images, self)
-        self._jobs: set = set()  # every job not yet finished (keeps them and their slots alive)
         self._batch_job: ColorizeJob | None = None
         self._export_report: ExportReport | None = None
         self._load_failures: list[tuple[Path, str]] = []
@@ -281,9 +279,7 @@ class MainWindow(QMainWindow):
         return any(r.is_busy() for r in (self.io_runner, self.preview_runner, self.batch_runner))
 
     def _track(self, job):
-        self._jobs.add(job)
-        job.finished.connect(lambda j=job: self._jobs.discard(j))
-        job.message.connect(self._job_message)
+        job.message.connect(self._job_message)  # the runner keeps the job alive until it finished
         return job
 
     # ============================================================================ settings
@@ -340,7 +336,7 @@ class MainWindow(QMainWindow):
             self.controls.set_model(select)
         for d in (self.finetune_dialog, self.manage_dialog):
             if d is not None:
-                d.refresh_models()
+                d.refresh_models(entries=entries)
         if not entries:
             self.statusBar().showMessage(
                 f"No models found: put .safetensors models in {registry.bundled_dir()} "
@@ -587,7 +583,6 @@ class MainWindow(QMainWindow):
                 if photo is self.current_photo() and self.viewer.mode() == "compare":
                     self.viewer.set_compare_images(self._compare_images(photo))
                 self._show_run(outcome)
-                self.compareUpdated.emit(photo)
             return
         if photo.pending_job != job.id:
             return  # stale: a newer request for this photo is on its way
@@ -690,7 +685,7 @@ class MainWindow(QMainWindow):
         self._batch_job = job
         self.progress.setRange(0, len(job.tasks))
         self.progress.setValue(0)
-        self.progress.setFormat(f"%v / %m")
+        self.progress.setFormat("%v / %m")
         self.progress.show()
         self.cancel_button.show()
         self.statusBar().showMessage(text + "…")
@@ -885,7 +880,7 @@ class MainWindow(QMainWindow):
             d.modelsChanged.connect(self.reload_models)
             d.modelRenamed.connect(self._model_renamed)
             self.manage_dialog = d
-        self.manage_dialog.refresh_models(self.controls.model_name())
+        self.manage_dialog.refresh_models(self.controls.model_name(), entries=self.controls.entries())
         self.manage_dialog.show()
         self.manage_dialog.raise_()
         self.manage_dialog.activateWindow()

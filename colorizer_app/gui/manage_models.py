@@ -102,10 +102,11 @@ class ManageModelsDialog(QDialog):
 
     # --- the list --------------------------------------------------------------------------------
 
-    def refresh_models(self, select: str | None = None) -> None:
-        """List the models again, keeping (or moving to) the selected one."""
+    def refresh_models(self, select: str | None = None, entries: list[registry.ModelEntry] | None = None) -> None:
+        """List the models again, keeping (or moving to) the selected one. `entries`: the list the
+        main window just read, so the folders are not read twice."""
         current = select or (self.selected().name if self.selected() else "")
-        self.entries = registry.list_models()
+        self.entries = registry.list_models() if entries is None else entries
         self.list.blockSignals(True)
         self.list.clear()
         for e in self.entries:
@@ -180,7 +181,7 @@ class ManageModelsDialog(QDialog):
             new_name = self.ask_name(e)
         if new_name is None or new_name.strip() == e.name:
             return None
-        if problem := user_models.name_problem(new_name, ignore=e.path):
+        if problem := user_models.name_problem(new_name, ignore=e.path, entries=self.entries):
             self.show_error(f"Cannot rename “{e.name}”: {problem}")
             return None
         old = e.name

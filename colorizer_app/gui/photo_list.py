@@ -84,7 +84,6 @@ class Photo:
 
 class PhotoListModel(QAbstractListModel):
     PhotoRole = Qt.ItemDataRole.UserRole + 1
-    StateRole = Qt.ItemDataRole.UserRole + 2
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -109,8 +108,6 @@ class PhotoListModel(QAbstractListModel):
             return f"{photo.path}\n{size}{colour}{photo.status_text()}"
         if role == self.PhotoRole:
             return photo
-        if role == self.StateRole:
-            return photo.state.value
         return None
 
     def icon(self, photo: Photo) -> QPixmap | None:

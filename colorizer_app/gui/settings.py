@@ -129,10 +129,6 @@ class Settings:
         else:
             self.qsettings = QSettings(str(path), QSettings.Format.IniFormat)
 
-    @property
-    def location(self) -> str:
-        return self.qsettings.fileName()
-
     def get(self, name: str) -> Any:
         key = KEYS[name]
         raw = self.qsettings.value(name)
@@ -154,9 +150,6 @@ class Settings:
             self.qsettings.setValue(name, value if value else "")
         else:
             self.qsettings.setValue(name, value)
-
-    def reset(self, name: str) -> None:
-        self.qsettings.remove(name)
 
     def sync(self) -> None:
         self.qsettings.sync()

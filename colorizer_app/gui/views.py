@@ -627,9 +627,6 @@ class PhotoViewer(QWidget):
     def is_fit(self) -> bool:
         return self._state.is_fit()
 
-    def view_state(self) -> ViewState:
-        return self._state
-
     # --- what each pane shows -----------------------------------------------------------------
 
     def _contents(self) -> list[dict]:

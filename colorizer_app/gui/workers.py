@@ -191,8 +191,6 @@ class _RunnerThread(QThread):
 class JobRunner(QObject):
     """Runs submitted jobs one after another on its own thread (started on first use)."""
 
-    busyChanged = Signal(bool)
-
     def __init__(self, name: str, images: ImageCache, parent: QObject | None = None):
         super().__init__(parent)
         self.name = name
@@ -224,7 +222,6 @@ class JobRunner(QObject):
             self._thread.setObjectName(f"colorizer-{self.name}")
             _live_threads.add(self._thread)
             self._thread.start()
-        self.busyChanged.emit(True)
         return job
 
     def cancel(self, kind: str | None = None) -> None:
@@ -255,11 +252,8 @@ class JobRunner(QObject):
         def drop():
             with self._cond:
                 job = self._alive.pop(job_id, None)
-                idle = not self._queue and self._current is None
             if job is not None:
                 job.deleteLater()  # breaks the cycles through its connections
-            if idle:
-                self.busyChanged.emit(False)
 
         QTimer.singleShot(0, self, drop)
 
@@ -335,10 +329,9 @@ class LoadJob(Job):
     kind = "load"
     found = Signal(object)  # list[Path]: every file about to be loaded, in order
 
-    def __init__(self, paths: Iterable[str | Path], thumb_size: int = THUMBNAIL_SIZE):
+    def __init__(self, paths: Iterable[str | Path]):
         super().__init__()
         self.paths = [Path(p) for p in paths]
-        self.thumb_size = thumb_size
 
     def run(self, ctx: EngineContext) -> None:
         files = iter_image_files(self.paths)
@@ -351,7 +344,7 @@ class LoadJob(Job):
                 ctx.images.put(image)
                 gray = gray_view(image.pixels)
                 self.result.emit(LoadedPhoto(path, image.size, image.is_colour, photo_qimage(gray),
-                                             thumbnail(gray, self.thumb_size), image.exif, image.icc_profile))
+                                             thumbnail(gray), image.exif, image.icc_profile))
             except ImageError as e:
                 self.error.emit(path, e.problem)
             except MemoryError:
@@ -396,7 +389,6 @@ class Outcome:
     thumbnail: Any = field(repr=False)
     seconds: float = 0.0
     device: str = ""
-    was_colour: bool = False
     computed: bool = True  # False when an existing result was reused
 
 
@@ -411,13 +403,11 @@ class ColorizeJob(Job):
     saved = Signal(object, object)
     saveFailed = Signal(object, str)
 
-    def __init__(self, tasks: list[Task], kind: str = "batch", export: ExportPlan | None = None,
-                 thumb_size: int = THUMBNAIL_SIZE):
+    def __init__(self, tasks: list[Task], kind: str = "batch", export: ExportPlan | None = None):
         super().__init__()
         self.kind = kind
         self.tasks = tasks
         self.export = export
-        self.thumb_size = thumb_size
 
     def run(self, ctx: EngineContext) -> None:
         total = len(self.tasks)
@@ -452,8 +442,10 @@ class ColorizeJob(Job):
         image = ctx.images.load(task.path)
         colorizer = ctx.colorizer(task.params, on_warning=self.message.emit)
         res: ColorizeResult = colorizer.colorize(image.pixels)
-        outcome = Outcome(task.key, task.params, photo_qimage(res.rgb), thumbnail(res.rgb, self.thumb_size),
-                          res.seconds, res.device, res.was_colour)
+        image = photo_qimage(res.rgb)
+        # the smallest half-size level is already made: the thumbnail comes from it, not from 12 MP
+        small = qimage_to_numpy(image.half_sizes[-1]) if image.half_sizes else res.rgb
+        outcome = Outcome(task.key, task.params, image, thumbnail(small), res.seconds, res.device)
         return outcome, res.rgb
 
     def _save(self, task: Task, outcome: Outcome, rgb: np.ndarray | None):

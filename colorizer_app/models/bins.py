@@ -11,7 +11,6 @@ import functools
 
 import torch
 
-from ..defaults import DEFAULT_TEMPERATURE  # noqa: F401 - the decoding default, re-exported
 from ..imaging.lab import rgb_to_lab
 
 GRID = 10.0

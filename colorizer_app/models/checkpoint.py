@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -57,16 +57,15 @@ def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], meta: dict) 
         raise
 
 
-def read_safetensors(path: Path, tensors: bool = True) -> tuple[dict[str, torch.Tensor], dict]:
-    """Tensors and checked metadata; with tensors=False only the header is read (model lists)."""
+def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+    """Tensors and checked metadata (header.read_meta reads the metadata alone, without torch)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
-    want_tensors = tensors
     try:
         with safe_open(str(path), framework="pt") as f:
             raw_meta = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()} if want_tensors else {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise refused(path, e) from None
     return tensors, checked_meta(path, raw_meta)

@@ -7,7 +7,7 @@ Normalisation constants come from the spec, which every checkpoint stores.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 import torch
 import torch.nn.functional as F

@@ -20,11 +20,13 @@ def file_stem(name: str) -> str:
     return stem[:80] or "model"
 
 
-def name_problem(name: str, ignore: Path | None = None) -> str | None:
-    """Why `name` cannot name a model (a new one, or `ignore` renamed), or None."""
+def name_problem(name: str, ignore: Path | None = None,
+                 entries: list[registry.ModelEntry] | None = None) -> str | None:
+    """Why `name` cannot name a model (a new one, or `ignore` renamed), or None. `entries`: the
+    models as just listed (a dialog checking every keystroke), else they are listed here."""
     if not name.strip():
         return "give the new model a name"
-    for e in registry.list_models():
+    for e in registry.list_models() if entries is None else entries:
         if ignore is not None and e.path.resolve() == Path(ignore).resolve():
             continue
         if e.name.lower() == name.strip().lower() or e.path.stem.lower() == file_stem(name).lower():

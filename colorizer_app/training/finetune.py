@@ -218,6 +218,10 @@ class FineTune:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    def training_seconds(self) -> float:
+        """Time spent training so far, pauses not counted (they are kept out of the trainer's clock)."""
+        return self.trainer.seconds_before + time.time() - self.trainer.t_start
+
     def _should_stop(self) -> bool:
         return self._cancel.is_set()
 

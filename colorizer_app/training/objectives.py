@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..defaults import DEFAULT_TEMPERATURE
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
 from ..models.networks import DiscSpec, PatchDiscriminator
@@ -26,7 +27,7 @@ class LossConfig:
     rebalance_lambda: float = B.REBALANCE_LAMBDA
     l1_weight: float = 100.0  # gan
     d_warmup: int = 0  # gan: steps training only the discriminator
-    temperature: float = B.DEFAULT_TEMPERATURE  # classification: decoding for validation
+    temperature: float = DEFAULT_TEMPERATURE  # classification: decoding for validation
 
 
 def set_requires_grad(module: nn.Module, flag: bool) -> None:
