@@ -16,7 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
-APP_NAME = "colorizer"
+from .models.registry import APP_NAME
 
 
 def log_file() -> Path:

@@ -19,7 +19,7 @@ import torch
 
 from colorizer_app.models import registry
 from colorizer_app.models.checkpoint import load_model, save_model
-from colorizer_app.training.data import load_photo_folder
+from colorizer_app.training.data import load_photo_folder, photo_size
 from colorizer_app.training.objectives import OBJECTIVES, LossConfig
 from colorizer_app.training.trainer import validate
 
@@ -59,7 +59,7 @@ def main() -> int:
     meta.pop("val_metrics", None)  # the parents' figures do not describe the mixture
     meta.pop("history", None)
     if args.val:
-        val = load_photo_folder(args.val, 144, cache_dir=registry.cache_dir() / "photos")
+        val = load_photo_folder(args.val, photo_size(128), cache_dir=registry.cache_dir() / "photos")
         objective = OBJECTIVES[a.family](a, LossConfig(), lr=0.0)
         m = validate(objective, val, torch.device("cpu"), args.val_images)
         meta["val_metrics"] = {k: round(v, 4) for k, v in m.items()}

@@ -3,7 +3,7 @@
 It prints how long after the start of main() the window first painted and, when photos were
 given, when the first colourised result was shown, then quits with status 0. A photo that fails
 to load or colourise, no model at all, or nothing within the time limit quits with status 1.
-benchmarks/startup.py and packaging/build_bundle.sh run it; users never need it.
+benchmarks/startup.py and packaging/build_bundle.py run it; users never need it.
 """
 
 from __future__ import annotations

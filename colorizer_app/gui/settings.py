@@ -15,12 +15,13 @@ from typing import Any, Callable
 from PySide6.QtCore import QByteArray, QSettings
 
 from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
+from ..imaging.io import OUTPUT_FORMATS
 
 ORGANIZATION = "Colorizer"
 APPLICATION = "Colorizer"
 
 VIEW_MODES = ("split", "side_by_side", "compare")
-EXPORT_FORMATS = ("png", "jpg", "tif", "webp")  # the keys of imaging.io.OUTPUT_FORMATS
+EXPORT_FORMATS = tuple(OUTPUT_FORMATS)
 SIZE_RANGE = (128, 1024)
 TEMPERATURE_RANGE = (0.01, 1.0)
 VIBRANCE_RANGE = (0.0, 2.0)

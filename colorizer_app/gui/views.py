@@ -26,6 +26,8 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QImage, QKeyEvent, QMou
                            QPaintEvent, QPen, QPolygonF, QResizeEvent, QWheelEvent)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .settings import VIEW_MODES
+
 __all__ = ["ViewState", "ImagePane", "PhotoViewer", "MIN_ZOOM", "MAX_ZOOM", "ZOOM_STEP"]
 
 MIN_ZOOM = 0.02
@@ -530,7 +532,7 @@ class PhotoViewer(QWidget):
     dividerChanged = Signal(float)
     zoomChanged = Signal(float)
 
-    MODES = ("split", "side_by_side", "compare")
+    MODES = VIEW_MODES
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
