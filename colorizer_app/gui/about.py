@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QTe
 from .. import __version__
 from ..models import registry
 from ..models.registry import ModelEntry
+from .controls import device_items
 
 _SHOWN_META = ("family", "name", "steps", "version", "app_version", "training_data", "data",
                "command", "val_metrics", "default_temperature", "spec", "created")
@@ -43,13 +44,14 @@ def metadata_html(entry: ModelEntry) -> str:
 
 class AboutDialog(QDialog):
     def __init__(self, parent=None):
-        import torch  # loaded by now (engine_loader); imported here so the window never waits for it
+        import torch  # loaded by now as a rule (engine_loader), as are the devices below
 
-        from ..engine.device import available_devices, choose_device
+        from ..engine.device import choose_device
 
         super().__init__(parent)
         self.setWindowTitle("About Colorizer")
-        devices = ", ".join(available_devices())
+        items = device_items()  # probed once, by engine_loader off the GUI thread as a rule
+        devices = ", ".join(request for _, request in items[1:])
         header = QLabel(
             f"<h2>Colorizer {__version__}</h2>"
             "<p>Colourises black-and-white photographs on your own computer, offline, at their full "

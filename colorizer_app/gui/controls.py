@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,15 +28,19 @@ from .workers import Params
 SIZE_STEP = 64
 
 
-def device_items() -> list[tuple[str, str]]:
-    """(label, request) pairs: Auto (naming what it picks) and each device really present."""
+@functools.lru_cache(maxsize=1)
+def device_items() -> tuple[tuple[str, str], ...]:
+    """(label, request) pairs: Auto (naming what it picks) and each device really present.
+
+    Probed once per session (the first CUDA probe takes about 0.2 s): engine_loader does it on
+    its background thread right after importing torch, so the GUI thread finds it made."""
     from ..engine.device import available_devices, choose_device  # torch
 
     auto = choose_device("auto").label
     items = [(f"Auto ({auto})", "auto")]
     for name in available_devices():
         items.append((choose_device(name).label if name != "cpu" else "CPU", name))
-    return items
+    return tuple(items)
 
 
 class ScaledSlider(QWidget):

@@ -49,6 +49,9 @@ class _Loader(QObject):
     def run(self) -> None:
         try:
             importlib.import_module(ENGINE_MODULE)
+            from .controls import device_items
+
+            device_items()  # probe the devices here too, not on the GUI thread when the picker fills
         except Exception:  # reported here; colourising will report it again where it is needed
             self.error = traceback.format_exc()
             print(f"Colorizer could not load its engine:\n{self.error}", file=sys.stderr)
