@@ -570,3 +570,17 @@ def test_event_loop_keeps_running_while_a_batch_runs(qtbot, window, tmp_path):
     assert all(p.state is State.DONE for p in window.photos.photos)
     # the batch took many timer intervals and the loop served them while it ran
     assert len(gaps) >= 10
+
+
+def test_a_stopped_runner_starts_a_new_thread_for_its_next_job(qtbot):
+    """Dialogs stop their runner when closed and use the same one when opened again."""
+    from colorizer_app.gui.manage_models import CallJob
+    from colorizer_app.gui.workers import ImageCache, JobRunner
+
+    runner = JobRunner("test", ImageCache(0))
+    for value in (1, 2):
+        job = CallJob(lambda v: v * 10, value)
+        with qtbot.waitSignal(job.result, timeout=5000) as got:
+            runner.submit(job)
+        assert got.args == [value * 10] and runner.started
+        assert runner.shutdown(5000) and not runner.started

@@ -137,7 +137,7 @@ def test_closing_during_a_scan_does_not_wait_and_reopening_scans_again(qtbot, di
     assert dialog._scan_job is not None
     dialog.close()
     assert not dialog.isVisible()
-    qtbot.waitUntil(lambda: dialog._runner is None, timeout=20000)  # stopped once the scan wound down
+    qtbot.waitUntil(lambda: not dialog._runner.started, timeout=20000)  # stopped once the scan wound down
     assert workers.running_threads() == []
     with qtbot.waitSignal(dialog.scanFinished, timeout=20000) as blocker:
         dialog.show()
@@ -234,7 +234,7 @@ def test_closing_asks_and_then_cancels(qtbot, window, models, tmp_path):
     assert not dialog.isVisible()
     qtbot.waitUntil(lambda: not dialog.running, timeout=RUN_TIMEOUT)
     qtbot.waitUntil(lambda: workers.running_threads() == [] or window.is_busy(), timeout=10000)
-    assert dialog._runner is None  # the dialog's thread stopped with it
+    assert not dialog._runner.started  # the dialog's thread stopped with it
     assert user_files() == [f"{models}.safetensors"]
 
 

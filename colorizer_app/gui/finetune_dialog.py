@@ -110,7 +110,7 @@ class FineTuneDialog(QDialog):
         self.setModal(False)
         self.settings = settings
         self.device_request = device
-        self._runner: JobRunner | None = None
+        self._runner = JobRunner("finetune", ImageCache(0), self)  # its thread runs while jobs do
         self._in_flight: set = set()  # submitted jobs whose `finished` has not arrived yet
         self._scan: ft.FolderScan | None = None
         self._scan_key: tuple[str, int] | None = None  # (folder, crop) of self._scan
@@ -308,8 +308,6 @@ class FineTuneDialog(QDialog):
     def _submit(self, job, supersede: bool = False) -> None:
         """Run a job on the dialog's runner thread (started on first use, stopped when the dialog
         closes and its last job has finished)."""
-        if self._runner is None:
-            self._runner = JobRunner("finetune", ImageCache(0), self)
         self._in_flight.add(job)
         job.finished.connect(lambda j=job: self._job_done(j))
         self._runner.submit(job, supersede=supersede)
@@ -650,10 +648,7 @@ class FineTuneDialog(QDialog):
 
     def stop_runner(self, timeout_ms: int = 30000) -> bool:
         """Cancel all work and wait for the thread (instant when idle); a later scan or run starts a new one."""
-        if self._runner is None:
-            return True
-        runner, self._runner = self._runner, None
-        return runner.shutdown(timeout_ms)
+        return self._runner.shutdown(timeout_ms)
 
     def shutdown(self) -> bool:
         """The app is closing: cancel whatever runs and wait for it."""

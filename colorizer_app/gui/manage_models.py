@@ -55,7 +55,7 @@ class ManageModelsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Manage Models")
         self.setModal(False)
-        self._runner: JobRunner | None = None
+        self._runner = JobRunner("models", ImageCache(0), self)  # its thread runs while a job does
         self._busy: CallJob | None = None
         self.entries: list[registry.ModelEntry] = []
 
@@ -202,8 +202,6 @@ class ManageModelsDialog(QDialog):
     def _submit(self, job: CallJob, on_done: Callable) -> CallJob:
         """Run a file operation on the runner thread; `on_done(result)` runs once it has finished,
         so the dialog is idle again when the signals it emits arrive."""
-        if self._runner is None:
-            self._runner = JobRunner("models", ImageCache(0), self)
         self._busy = job
         outcome: list = []
         job.result.connect(lambda value: outcome.append(("ok", value)))
@@ -239,10 +237,7 @@ class ManageModelsDialog(QDialog):
 
     def stop_runner(self, timeout_ms: int = 30000) -> bool:
         """Wait for a rename under way (a moment) and stop the thread; a later action starts a new one."""
-        if self._runner is None:
-            return True
-        runner, self._runner = self._runner, None
-        return runner.shutdown(timeout_ms)
+        return self._runner.shutdown(timeout_ms)
 
     def shutdown(self) -> bool:
         return self.stop_runner()

@@ -235,17 +235,24 @@ class JobRunner(QObject):
             jobs = list(self._queue) + ([self._current] if self._current else [])
         return any(kind is None or j.kind == kind for j in jobs if not j.cancelled)
 
+    @property
+    def started(self) -> bool:
+        """True from the first submit until a shutdown has stopped the thread."""
+        return self._thread is not None
+
     def shutdown(self, timeout_ms: int = 30000) -> bool:
-        """Cancel everything and stop the thread; True when it stopped within the timeout."""
+        """Cancel everything and stop the thread; True when it stopped within the timeout. A
+        stopped runner starts a new thread on its next submit (dialogs stop theirs when closed)."""
         with self._cond:
             self._stopping = True
             for job in list(self._queue) + ([self._current] if self._current else []):
                 job.cancel()
             self._cond.notify_all()
-        if self._thread is None:
-            return True
-        stopped = self._thread.wait(timeout_ms)
-        return bool(stopped)
+        if self._thread is not None and not self._thread.wait(timeout_ms):
+            return False
+        with self._cond:
+            self._thread, self._stopping = None, False
+        return True
 
     def _release(self, job_id: int) -> None:
         # Drop the reference on a later turn of the event loop, after every slot of `finished`.
