@@ -36,7 +36,7 @@ from .controls import ControlPanel
 from .export_dialog import ExportDialog, ExportOptions
 from .photo_list import Photo, PhotoListModel, PhotoListView, State, path_key
 from .preferences import PreferencesDialog
-from .settings import Settings
+from .settings import CONTROL_FIELDS, Settings
 from .views import PhotoViewer
 from .workers import (
     ColorizeJob,
@@ -300,11 +300,9 @@ class MainWindow(QMainWindow):
         self.update_actions()
 
     def _apply_controls(self, prefix: str) -> None:
-        s = self.settings
-        model = s.get(f"{prefix}/model") or s.get("defaults/model")
-        self.controls.set_values(model=model, temperature=s.get(f"{prefix}/temperature"),
-                                 vibrance=s.get(f"{prefix}/vibrance"), size=s.get(f"{prefix}/size"),
-                                 device=s.get(f"{prefix}/device"))
+        values = {f: self.settings.get(f"{prefix}/{f}") for f in CONTROL_FIELDS}
+        values["model"] = values["model"] or self.settings.get("defaults/model")
+        self.controls.set_values(**values)
 
     def reset_controls(self) -> None:
         self._apply_controls("defaults")
@@ -319,14 +317,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def _save_controls(self) -> None:
-        v = self.controls.values()
-        s = self.settings
-        if v["model"]:
-            s.set("controls/model", v["model"])
-        s.set("controls/temperature", v["temperature"])
-        s.set("controls/vibrance", v["vibrance"])
-        s.set("controls/size", v["size"])
-        s.set("controls/device", v["device"])
+        for name, value in self.controls.values().items():
+            if value or name != "model":  # no model (none found) keeps the last one chosen
+                self.settings.set(f"controls/{name}", value)
 
     def reload_models(self, select: str | None = None) -> None:
         """List the models again (the picker keeps its choice, or moves to `select`)."""

@@ -44,6 +44,18 @@ def _one_of(options):
     return lambda v: v in options
 
 
+CONTROL_FIELDS = ("model", "temperature", "vibrance", "size", "device")  # the side panel's controls
+
+
+def _control_keys(prefix: str, model: str, model_doc: str) -> tuple[Key, ...]:
+    """One key per control under `prefix`: the controls as last used, and the user's defaults."""
+    return (Key(f"{prefix}/model", str, model, doc=model_doc),
+            Key(f"{prefix}/temperature", float, DEFAULT_TEMPERATURE, _between(*TEMPERATURE_RANGE)),
+            Key(f"{prefix}/vibrance", float, 1.0, _between(*VIBRANCE_RANGE)),
+            Key(f"{prefix}/size", int, DEFAULT_SIZE, _between(*SIZE_RANGE)),
+            Key(f"{prefix}/device", str, "auto"))
+
+
 SCHEMA: tuple[Key, ...] = (
     # window
     Key("window/geometry", QByteArray, QByteArray(), doc="main window geometry"),
@@ -56,21 +68,13 @@ SCHEMA: tuple[Key, ...] = (
     Key("paths/last_finetune_dir", str, "", doc="folder of colour photos last fine-tuned on"),
     Key("paths/recent", list, []),
     # the controls as last used
-    Key("controls/model", str, "", doc="model name (registry) last chosen"),
-    Key("controls/temperature", float, DEFAULT_TEMPERATURE, _between(*TEMPERATURE_RANGE)),
-    Key("controls/vibrance", float, 1.0, _between(*VIBRANCE_RANGE)),
-    Key("controls/size", int, DEFAULT_SIZE, _between(*SIZE_RANGE)),
-    Key("controls/device", str, "auto"),
+    *_control_keys("controls", "", "model name (registry) last chosen"),
     # export dialog as last used
     Key("export/format", str, "png", _one_of(EXPORT_FORMATS)),
     Key("export/quality", int, 95, _between(1, 100)),
     Key("export/pattern", str, "{stem}_color", lambda v: bool(v.strip())),
     # preferences (defaults)
-    Key("defaults/model", str, "classification", doc="the CLI's default too; unknown: the first model"),
-    Key("defaults/temperature", float, DEFAULT_TEMPERATURE, _between(*TEMPERATURE_RANGE)),
-    Key("defaults/vibrance", float, 1.0, _between(*VIBRANCE_RANGE)),
-    Key("defaults/size", int, DEFAULT_SIZE, _between(*SIZE_RANGE)),
-    Key("defaults/device", str, "auto"),
+    *_control_keys("defaults", "classification", "the CLI's default too; unknown: the first model"),
     Key("defaults/view_mode", str, "split", _one_of(VIEW_MODES)),
     Key("prefs/restore_controls", bool, True, doc="start with the last used controls, not the defaults"),
     Key("prefs/recent_max", int, 10, _between(0, 50)),
