@@ -254,27 +254,22 @@ class ControlPanel(QWidget):
     def set_values(self, model: str | None = None, temperature: float | None = None,
                    vibrance: float | None = None, size: int | None = None, device: str | None = None) -> None:
         """Set controls without emitting paramsChanged per widget; emits it once at the end."""
+        # a blocked ScaledSlider still updates its own label: only its valueChanged is held back
         widgets = (self.model_combo, self.temperature, self.vibrance, self.size, self.device)
         for w in widgets:
             w.blockSignals(True)
-        self.temperature.slider.blockSignals(True)
-        self.vibrance.slider.blockSignals(True)
         try:
             if model is not None:
                 self.set_model(model)
             if temperature is not None:
                 self.temperature.setValue(temperature)
-                self.temperature._changed(self.temperature.slider.value())
             if vibrance is not None:
                 self.vibrance.setValue(vibrance)
-                self.vibrance._changed(self.vibrance.slider.value())
             if size is not None:
                 self.size.setValue(int(size))
             if device is not None:
                 self.set_device(device)
         finally:
-            self.temperature.slider.blockSignals(False)
-            self.vibrance.slider.blockSignals(False)
             for w in widgets:
                 w.blockSignals(False)
         self._update_enabled()
