@@ -11,10 +11,11 @@ from skimage.color import rgb2gray, rgb2lab
 from torch import nn
 
 from colorizer_app.engine import Colorizer, ColorizeResult, available_devices, choose_device
-from colorizer_app.engine import colorizer as engine_mod
 from colorizer_app.engine import device as device_mod
 from colorizer_app.defaults import DEFAULT_TEMPERATURE
+from colorizer_app.models import pipeline
 from colorizer_app.models.checkpoint import LoadedModel, new_model
+from colorizer_app.models.pipeline import Settings
 from colorizer_app.models.networks import NetSpec
 
 TINY = {"widths": (8, 8, 16), "blocks": 2}
@@ -177,12 +178,12 @@ def test_vibrance():
     assert c2 == pytest.approx(2 * c1, rel=0.1)
 
 
-def test_vibrance_can_be_changed_on_the_fly():
+def test_settings_can_be_given_per_call():
     pixels = gray_photo(48, 48)
     c = Colorizer(constant_ab_model(), device="cpu", size=64)
     before = chroma(c.colorize(pixels).rgb).mean()
-    c.vibrance = 0.0
-    assert chroma(c.colorize(pixels).rgb).mean() < 0.1 * before
+    assert chroma(c.colorize(pixels, Settings(size=64, vibrance=0.0)).rgb).mean() < 0.1 * before
+    assert c.settings.vibrance == 1.0  # the call's settings, not a changed Colorizer
 
 
 # --- aspect and geometry ----------------------------------------------------------------------
@@ -251,49 +252,19 @@ def test_temperature_changes_the_output():
     assert not np.array_equal(outs[0.38], outs[1.0])
     # a hotter temperature averages over more bins: duller predicted colours (measured on the
     # decoded ab, before gamut mapping trims the most vivid ones at fixed lightness)
-    L = torch.full((1, 1, 64, 96), 50.0)
-    ab_chroma = {t: Colorizer(m, device="cpu", size=64, temperature=t).net_ab(L).norm(dim=1).mean().item()
-                 for t in (0.05, 1.0)}
+    c = Colorizer(m, device="cpu", size=64)
+    out = c.net_output(torch.full((1, 64, 96), 50.0), 64)
+    ab_chroma = {t: c.decode(out, Settings(temperature=t)).norm(dim=0).mean().item() for t in (0.05, 1.0)}
     assert ab_chroma[1.0] < ab_chroma[0.05]
 
 
 def test_default_temperature_from_metadata():
     m = peaked_classifier()
-    assert Colorizer(m, device="cpu").temperature == DEFAULT_TEMPERATURE
+    assert Colorizer(m, device="cpu").settings.temperature == DEFAULT_TEMPERATURE
     m.meta["default_temperature"] = 0.2
-    assert Colorizer(m, device="cpu").temperature == 0.2
-    assert Colorizer(m, device="cpu", temperature=0.7).temperature == 0.7
-
-
-# --- batches ----------------------------------------------------------------------------------
-
-def test_colorize_many_in_order_with_mixed_shapes():
-    c = Colorizer(peaked_classifier(), device="cpu", size=32)
-    images = [gray_photo(64, 96), colour_photo(64, 96), gray_photo(50, 70), gray_photo(33, 17),
-              colour_photo(128, 192), gray_photo(64, 96)[::-1].copy()]
-    shapes = record_input_shapes(c.model.net)
-    results = list(c.colorize_many(images, batch=4))
-    assert len(results) == len(images)
-    for img, res in zip(images, results):
-        assert res.rgb.shape == img.shape[:2] + (3,)
-        assert res.was_colour == (img.ndim == 3)
-    # batching really happened (64x96 and 128x192 share a working size at size 32) ...
-    assert len(shapes) < len(images)
-    assert max(s[0] for s in shapes) >= 2
-    # ... and gives what one-by-one colouring gives
-    for img, res in zip(images, results):
-        single = c.colorize(img).rgb
-        assert np.abs(single.astype(int) - res.rgb.astype(int)).max() <= 1
-
-
-def test_colorize_many_stops_when_asked():
-    c = Colorizer(tiny("regression"), device="cpu", size=32)
-    images = [gray_photo(40, 40 + i) for i in range(5)]  # all different: one call each
-    done = []
-    for res in c.colorize_many(images, should_stop=lambda: len(done) >= 2):
-        done.append(res)
-    assert len(done) == 2
-    assert list(c.colorize_many([])) == []
+    assert Colorizer(m, device="cpu").settings.temperature == 0.2
+    assert Colorizer(m, device="cpu", temperature=0.7).settings.temperature == 0.7
+    assert Colorizer(tiny("regression"), device="cpu", temperature=0.7).settings.temperature is None
 
 
 # --- devices ----------------------------------------------------------------------------------
@@ -358,7 +329,7 @@ def test_colorizer_reports_the_device_fallback(no_gpu):
 
 
 def test_working_shape_helper():
-    ws = engine_mod.working_shape
+    ws = pipeline.working_shape
     assert ws(400, 200, 128, 8) == (256, 128)
     assert ws(100, 50, 256, 8) == (100, 50)  # never upscaled
     assert ws(4, 6, 256, 8) == (8, 12)  # except up to one stride

@@ -13,6 +13,7 @@ from ..engine import Colorizer
 from ..imaging.io import ImageError, iter_image_files, load_image
 from ..imaging.lab import lab_to_uint8
 from ..imaging.metrics import MetricAccumulator, MetricSummary, format_table
+from ..models import pipeline
 from ..models.checkpoint import CheckpointError
 
 BASELINE = "grayscale baseline"
@@ -43,8 +44,7 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None)
         if not img.is_colour:
             continue
         truth = img.pixels
-        any_c = next(iter(colorizers.values()))
-        L = any_c.lightness(truth)
+        L = pipeline.lightness(truth)
         accs[BASELINE].add(lab_to_uint8(L, torch.zeros((2, *L.shape[-2:]))).numpy(), truth)
         for name, c in colorizers.items():
             accs[name].add(c.colorize(truth).rgb, truth)

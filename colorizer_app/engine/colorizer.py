@@ -1,8 +1,9 @@
-"""`Colorizer`: full-resolution photo in, colour photo of exactly the same size out.
+"""`Colorizer`: a loaded model on a device, running the one pipeline (models/pipeline.py).
 
-Only ab is predicted, at a working size (short side `size`, aspect kept, padded to the network's
-stride and cropped back); it is upsampled to full resolution and merged with the photo's own L,
-so detail and size are preserved exactly.
+Full-resolution photo in, colour photo of exactly the same size out. Its settings (working size,
+temperature, vibrance) are a frozen `Settings` given at construction; a call may pass others, so
+one Colorizer serves any settings and is never mutated to change them. It can be shared between
+threads: the network runs in inference mode and keeps no state.
 """
 
 from __future__ import annotations
@@ -10,20 +11,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
-from ..imaging.lab import lab_to_uint8, lightness_from_uint8
-from ..models import registry
-from ..models.bins import annealed_mean
+from ..defaults import DEFAULT_SIZE
+from ..imaging.io import is_colour_pixels
+from ..models import pipeline, registry
 from ..models.checkpoint import LoadedModel
+from ..models.pipeline import NetOutput, Settings
 from .device import DeviceChoice, choose_device
-
-BATCH_MAX_PIXELS = 4_000_000  # larger photos are colourised one at a time
 
 
 @dataclass
@@ -34,43 +32,22 @@ class ColorizeResult:
     device: str
 
 
-def is_colour_array(pixels: np.ndarray) -> bool:
-    if pixels.ndim == 2 or pixels.shape[2] == 1:
-        return False
-    p = pixels[::4, ::4].astype(np.int16)
-    spread = np.abs(p[..., 0] - p[..., 1]) + np.abs(p[..., 1] - p[..., 2])
-    return bool((spread > 4).mean() > 0.001)
-
-
-def working_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
-    """Short side `size` (never upscaled past the photo), aspect kept."""
-    short = max(stride, min(size, min(h, w)))
-    scale = short / min(h, w)
-    return max(1, round(h * scale)), max(1, round(w * scale))
-
-
 class Colorizer:
     def __init__(self, model: LoadedModel | str | Path = "classification", device: str = "auto",
                  size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
                  on_warning: Callable[[str], None] | None = None):
         self.model = model if isinstance(model, LoadedModel) else registry.load(model)
         self.on_warning = on_warning or (lambda msg: None)
-        self.size = int(size)
-        self.temperature = (temperature if temperature is not None
-                            else float(self.model.meta.get("default_temperature", DEFAULT_TEMPERATURE)))
-        self.vibrance = float(vibrance)
-        self.set_device(device)
+        self.settings = Settings(int(size), temperature, float(vibrance)).for_model(self.model)
+        self._use_device(device)
 
-    # --- device ------------------------------------------------------------------------------
-
-    def set_device(self, request: str) -> DeviceChoice:
+    def _use_device(self, request: str) -> None:
         choice = choose_device(request)
         if choice.message:
             self.on_warning(choice.message)
         self.choice = choice
         self.device = choice.device
         self.model.net.to(self.device).float().eval()
-        return choice
 
     def _fallback_to_cpu(self, err: Exception) -> None:
         self.on_warning(f"the GPU ran out of memory ({str(err).splitlines()[0]}); continuing on the CPU")
@@ -80,89 +57,28 @@ class Colorizer:
         self.choice = DeviceChoice(torch.device("cpu"), "fell back to the CPU after a GPU out-of-memory error")
         self.device = self.choice.device
 
-    # --- network -----------------------------------------------------------------------------
+    def resolve(self, settings: Settings | None) -> Settings:
+        return self.settings if settings is None else settings.for_model(self.model)
 
-    @torch.inference_mode()
-    def _net_ab(self, L_work: torch.Tensor) -> torch.Tensor:
-        """(B, 1, h, w) L at working size -> (B, 2, h, w) ab, on the CPU."""
-        stride = self.model.net.spec.stride
-        h, w = L_work.shape[-2:]
-        ph, pw = (-h) % stride, (-w) % stride
-        x = F.pad(L_work, (0, pw, 0, ph), mode="replicate") if ph or pw else L_work
-        x = x.to(self.device)
-        if self.device.type == "cuda":
-            with torch.autocast("cuda", dtype=torch.float16):
-                out = self.model.net(x)
-        else:
-            out = self.model.net(x)
-        out = out.float()
-        if self.model.family == "classification":
-            out = annealed_mean(out, self.model.bins, self.temperature)
-        ab = F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)
-        return ab[..., :h, :w].cpu()
+    # --- the pipeline's steps, with this model and device -----------------------------------------
 
-    def net_ab(self, L_work: torch.Tensor) -> torch.Tensor:
+    def net_output(self, L: torch.Tensor, size: int) -> NetOutput:
+        """Full-resolution L (1, H, W) -> the network's output at working size `size`."""
+        L_work = pipeline.working_L(L, size, self.model.net.spec.stride)
         try:
-            return self._net_ab(L_work)
+            return pipeline.network_output(self.model, L_work, self.device)
         except torch.cuda.OutOfMemoryError as e:
             self._fallback_to_cpu(e)
-            return self._net_ab(L_work)
+            return pipeline.network_output(self.model, L_work, self.device)
 
-    # --- public API ------------------------------------------------------------------------------
+    def decode(self, out: NetOutput, settings: Settings | None = None) -> torch.Tensor:
+        """ab (2, h, w) at the working size, for these settings' temperature."""
+        return pipeline.decode(self.model, out, self.resolve(settings).temperature)[0]
 
-    def lightness(self, pixels: np.ndarray) -> torch.Tensor:
-        if pixels.dtype != np.uint8:
-            raise TypeError("Colorizer expects uint8 pixels (imaging.io.load_image gives them)")
-        if pixels.ndim == 3 and pixels.shape[2] == 1:
-            pixels = pixels[..., 0]
-        return lightness_from_uint8(torch.from_numpy(np.ascontiguousarray(pixels)))
-
-    def _work_L(self, L: torch.Tensor) -> torch.Tensor:
-        h, w = L.shape[-2:]
-        wh, ww = working_shape(h, w, self.size, self.model.net.spec.stride)
-        if (wh, ww) == (h, w):
-            return L[None]
-        return F.interpolate(L[None], size=(wh, ww), mode="bilinear", align_corners=False, antialias=True)
-
-    def _finish(self, L: torch.Tensor, ab_work: torch.Tensor) -> np.ndarray:
-        ab = F.interpolate(ab_work[None], size=L.shape[-2:], mode="bilinear", align_corners=False)[0]
-        if self.vibrance != 1.0:
-            ab.mul_(self.vibrance)
-        return lab_to_uint8(L, ab).numpy()
-
-    def colorize(self, pixels: np.ndarray) -> ColorizeResult:
+    def colorize(self, pixels: np.ndarray, settings: Settings | None = None) -> ColorizeResult:
         """uint8 (H, W) or (H, W, 3) -> colour (H, W, 3) uint8 of the same size."""
+        s = self.resolve(settings)
         t0 = time.perf_counter()
-        L = self.lightness(pixels)
-        ab_work = self.net_ab(self._work_L(L))[0]
-        rgb = self._finish(L, ab_work)
-        return ColorizeResult(rgb, is_colour_array(pixels), time.perf_counter() - t0, self.choice.label)
-
-    def colorize_many(self, images: Sequence[np.ndarray], batch: int = 8,
-                      should_stop: Callable[[], bool] | None = None) -> Iterable[ColorizeResult]:
-        """Results in input order. Small photos whose working sizes match share one network call;
-        photos over BATCH_MAX_PIXELS go alone, so memory stays that of one photo."""
-        pending: tuple[int, torch.Tensor, torch.Tensor] | None = None
-        i = 0
-        while i < len(images) or pending:
-            if should_stop and should_stop():
-                return
-            t0 = time.perf_counter()
-            group = [pending] if pending else []
-            pending = None
-            while i < len(images) and len(group) < batch:
-                L = self.lightness(images[i])
-                item = (i, L, self._work_L(L))
-                i += 1
-                if group and (item[2].shape != group[0][2].shape or L[0].numel() > BATCH_MAX_PIXELS
-                              or group[0][1][0].numel() > BATCH_MAX_PIXELS):
-                    pending = item
-                    break
-                group.append(item)
-            abs_ = self.net_ab(torch.cat([w for _, _, w in group]))
-            per = (time.perf_counter() - t0) / len(group)
-            for (k, L, _), ab in zip(group, abs_):
-                t1 = time.perf_counter()
-                rgb = self._finish(L, ab)
-                yield ColorizeResult(rgb, is_colour_array(images[k]), per + time.perf_counter() - t1,
-                                     self.choice.label)
+        L = pipeline.lightness(pixels)
+        rgb = pipeline.render(L, self.decode(self.net_output(L, s.size), s), s.vibrance)
+        return ColorizeResult(rgb, is_colour_pixels(pixels), time.perf_counter() - t0, self.choice.label)

@@ -261,22 +261,32 @@ def _cmyk_to_rgb(img: Image.Image, icc: bytes | None) -> Image.Image:
     return img.convert("RGB")
 
 
-def _gray_if_neutral(rgb: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Return (rgb, True) for real colour, else (2-D gray, False).
+def is_colour_pixels(pixels: np.ndarray) -> bool:
+    """The one rule for "is this a colour photo": more than a tiny fraction of its pixels have
+    channels further apart than JPEG chroma rounding gives.
 
     Scans in row blocks and stops as soon as enough coloured pixels are seen, so colour photos
     exit early and huge images need no full-size temporaries.
     """
-    height, width = rgb.shape[:2]
+    if pixels.ndim == 2 or pixels.shape[2] == 1:
+        return False
+    height, width = pixels.shape[:2]
     allowed = height * width * _COLOUR_FRACTION
     rows = max(1, 1_000_000 // max(width, 1))
     coloured = 0
     for top in range(0, height, rows):
-        block = rgb[top : top + rows]
+        block = pixels[top : top + rows]
         spread = block.max(axis=2) - block.min(axis=2)
         coloured += int(np.count_nonzero(spread > _GRAY_TOLERANCE))
         if coloured > allowed:
-            return rgb, True
+            return True
+    return False
+
+
+def _gray_if_neutral(rgb: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Return (rgb, True) for real colour, else (2-D gray, False)."""
+    if is_colour_pixels(rgb):
+        return rgb, True
     # Pillow's luma weights sum to exactly 1, so equal channels map to the same value.
     return np.array(Image.fromarray(rgb).convert("L")), False
 

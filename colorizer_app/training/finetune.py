@@ -16,12 +16,10 @@ from typing import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from ..imaging.io import ImageError, load_image
-from ..imaging.lab import lab_to_uint8, lightness_from_uint8
-from ..models import registry
+from ..models import pipeline, registry
 from ..models.checkpoint import CheckpointError, LoadedModel, load_model
 from ..models.user_models import file_stem, name_problem  # noqa: F401  (part of this module's API)
 from .data import PhotoSet, lab_batch, load_photo_folder, photo_size
@@ -246,20 +244,15 @@ class FineTune:
 
     @torch.inference_mode()
     def colourise_preview(self) -> np.ndarray:
-        """The preview photo as the model now colours it (uint8 RGB)."""
+        """The preview photo as the model now colours it (uint8 RGB), by the app's own pipeline."""
         objective = self.trainer.objective
-        stride = objective.model.net.spec.stride
-        L = lightness_from_uint8(torch.from_numpy(np.ascontiguousarray(self.preview_photo)))
-        h, w = L.shape[-2:]
-        hh, ww = max(stride, h - h % stride), max(stride, w - w % stride)
-        L_work = F.interpolate(L[None], size=(hh, ww), mode="bilinear", align_corners=False) if (hh, ww) != (h, w) else L[None]
+        model = objective.model
         objective.train(False)
         try:
-            ab = objective.predict_ab(L_work.to(self.device)).float().cpu()
+            settings = pipeline.Settings(size=PREVIEW_SIZE, temperature=getattr(objective.cfg, "temperature", None))
+            return pipeline.colorize(model, self.preview_photo, settings, self.device)
         finally:
             objective.train(True)
-        ab = F.interpolate(ab, size=(h, w), mode="bilinear", align_corners=False)[0]
-        return lab_to_uint8(L, ab).numpy()
 
     @torch.inference_mode()
     def held_out_loss(self) -> float:

@@ -24,8 +24,8 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from ..imaging.lab import lab_to_rgb
 from ..imaging.metrics import MetricAccumulator
+from ..models import pipeline
 from ..models.checkpoint import (LoadedModel, read_safetensors, save_model, unflatten_state,
                                  flatten_state, write_safetensors)
 from .data import CropSampler, PhotoSet, lab_batch
@@ -82,21 +82,21 @@ def lr_at(step: int, cfg: TrainConfig, done: float | None = None) -> float:
 
 
 def validate(objective, val: PhotoSet, device: torch.device, limit: int, batch: int = 32) -> dict:
-    """Colour metrics on up to `limit` val photos, with predicted ab upsampled to full size."""
+    """Colour metrics on up to `limit` val photos, made by the app's own pipeline (models/pipeline.py):
+    the photos are their own working size, and the ab is upsampled and gamut-mapped as users get it."""
     acc = MetricAccumulator()
+    model = objective.model
+    temperature = getattr(objective.cfg, "temperature", None)
     objective.train(False)
     n = min(limit, len(val))
-    size = (val.size // 8) * 8
+    size = val.size - val.size % model.net.spec.stride
     with torch.inference_mode():
         for i in range(0, n, batch):
             rgb = torch.from_numpy(np.ascontiguousarray(val.images[i:i + batch, :size, :size]))
-            L, _ = lab_batch(rgb, device)
-            ab = objective.predict_ab(L).float()
-            ab = F.interpolate(ab, size=L.shape[-2:], mode="bilinear", align_corners=False)
-            pred = lab_to_rgb(torch.cat((L, ab), 1)).mul(255).add(0.5).to(torch.uint8)
-            pred = pred.permute(0, 2, 3, 1).cpu().numpy()
-            for p, t in zip(pred, rgb.numpy()):
-                acc.add(p, t)
+            L, _ = lab_batch(rgb)
+            ab = pipeline.decode(model, pipeline.network_output(model, L, device), temperature)
+            for L1, ab1, t in zip(L, ab, rgb.numpy()):
+                acc.add(pipeline.render(L1, ab1), t)
     objective.train(True)
     return acc.summary().as_dict()
 

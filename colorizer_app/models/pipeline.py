@@ -1,0 +1,148 @@
+"""The one inference pipeline, as pure functions: what the app shows and exports, what the CLI
+writes, and what training validation and the fine-tune preview measure are all made here.
+
+    pixels -> lightness (full resolution) -> working_L (short side `size`, aspect kept)
+           -> network_output (padded to the stride; logits or ab at 1/4)
+           -> decode (annealed mean for classification; ab at the working size)
+           -> upsample_ab (to the lightness it is merged with) -> merge (vibrance, Lab -> sRGB
+              with gamut mapping that keeps the photo's own lightness)
+
+The network's output is the expensive step and does not depend on temperature or vibrance, so
+callers keep it (`NetOutput`) and redo only `decode` and `render` when those change, at whatever
+resolution is on screen. Settings travel as a frozen `Settings`; nothing here keeps state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
+from ..imaging.lab import lab_to_uint8, lightness_from_uint8
+from .bins import annealed_mean
+from .checkpoint import LoadedModel
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything besides the model and the device that decides a colourisation."""
+
+    size: int = DEFAULT_SIZE  # short side of the image the network sees
+    temperature: float | None = None  # classification only; None: the model's own default
+    vibrance: float = 1.0
+
+    def for_model(self, model: LoadedModel) -> "Settings":
+        """The temperature resolved for this model (None for families without one)."""
+        if model.family != "classification":
+            return replace(self, temperature=None)
+        t = self.temperature if self.temperature is not None else default_temperature(model)
+        return replace(self, temperature=float(t))
+
+
+@dataclass(frozen=True)
+class NetOutput:
+    """The network's raw output for one photo at one working size: logits over the ab bins
+    (classification) or ab (regression, gan), at 1/4 of the padded working size, on the CPU."""
+
+    raw: torch.Tensor  # (1, C, h', w') float32
+    padded: tuple[int, int]  # the working size padded to the stride
+    working: tuple[int, int]  # the working size itself
+
+    @property
+    def nbytes(self) -> int:
+        return self.raw.numel() * self.raw.element_size()
+
+
+def default_temperature(model: LoadedModel) -> float:
+    """A model's own annealed-mean temperature (its card), else the app's default."""
+    return float(model.meta.get("default_temperature", DEFAULT_TEMPERATURE))
+
+
+def lightness(pixels: np.ndarray) -> torch.Tensor:
+    """uint8 (H, W), (H, W, 1) or (H, W, 3) -> L* (1, H, W) float32."""
+    if pixels.dtype != np.uint8:
+        raise TypeError("the pipeline expects uint8 pixels (imaging.io.load_image gives them)")
+    if pixels.ndim == 3 and pixels.shape[2] == 1:
+        pixels = pixels[..., 0]
+    return lightness_from_uint8(torch.from_numpy(np.ascontiguousarray(pixels)))
+
+
+def working_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
+    """Short side `size` (never upscaled past the photo, except up to one stride), aspect kept."""
+    short = max(stride, min(size, min(h, w)))
+    scale = short / min(h, w)
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def working_L(L: torch.Tensor, size: int, stride: int) -> torch.Tensor:
+    """(1, H, W) L -> (1, 1, h, w) at the working size (area-filtered when reducing)."""
+    h, w = L.shape[-2:]
+    wh, ww = working_shape(h, w, size, stride)
+    if (wh, ww) == (h, w):
+        return L[None]
+    return F.interpolate(L[None], size=(wh, ww), mode="bilinear", align_corners=False, antialias=True)
+
+
+@torch.inference_mode()
+def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.device | str = "cpu") -> NetOutput:
+    """Run the network on (B, 1, h, w) L, padded (replicate) to its stride. Half precision on CUDA."""
+    stride = model.net.spec.stride
+    h, w = L_work.shape[-2:]
+    ph, pw = (-h) % stride, (-w) % stride
+    x = F.pad(L_work, (0, pw, 0, ph), mode="replicate") if ph or pw else L_work
+    device = torch.device(device)
+    x = x.to(device)
+    if device.type == "cuda":
+        with torch.autocast("cuda", dtype=torch.float16):
+            out = model.net(x)
+    else:
+        out = model.net(x)
+    return NetOutput(out.float().cpu(), (h + ph, w + pw), (h, w))
+
+
+@torch.inference_mode()
+def decode(model: LoadedModel, out: NetOutput, temperature: float | None = None) -> torch.Tensor:
+    """Network output -> ab (B, 2, h, w) at the working size (padding cropped off)."""
+    raw = out.raw
+    if model.family == "classification":
+        t = default_temperature(model) if temperature is None else temperature
+        raw = annealed_mean(raw, model.bins, t)
+    ab = F.interpolate(raw, size=out.padded, mode="bilinear", align_corners=False)
+    h, w = out.working
+    return ab[..., :h, :w]
+
+
+@torch.inference_mode()
+def upsample_ab(ab_low: torch.Tensor, L_full: torch.Tensor) -> torch.Tensor:
+    """ab (2, h, w) at the working size -> (2, H, W) at the size of the lightness `L_full`
+    (1, H, W) it will be merged with. Bilinear today; the one place for an edge-aware
+    (guided by L_full) upsampler."""
+    if ab_low.shape[-2:] == L_full.shape[-2:]:
+        return ab_low.clone()
+    return F.interpolate(ab_low[None], size=L_full.shape[-2:], mode="bilinear", align_corners=False)[0]
+
+
+@torch.inference_mode()
+def merge(L: torch.Tensor, ab: torch.Tensor, vibrance: float = 1.0) -> np.ndarray:
+    """(1, H, W) L and (2, H, W) ab -> (H, W, 3) uint8 sRGB. `ab` is scaled in place by the
+    vibrance; gamut mapping keeps L and gives up chroma."""
+    if vibrance != 1.0:
+        ab.mul_(vibrance)
+    return lab_to_uint8(L.cpu(), ab.cpu()).numpy()
+
+
+def render(L: torch.Tensor, ab_low: torch.Tensor, vibrance: float = 1.0) -> np.ndarray:
+    """The colour photo at the resolution of `L`: upsample_ab, then merge."""
+    return merge(L, upsample_ab(ab_low, L), vibrance)
+
+
+def colorize(model: LoadedModel, pixels: np.ndarray, settings: Settings = Settings(),
+             device: torch.device | str = "cpu") -> np.ndarray:
+    """uint8 photo -> uint8 (H, W, 3) colour photo of the same size, every step above."""
+    settings = settings.for_model(model)
+    L = lightness(pixels)
+    out = network_output(model, working_L(L, settings.size, model.net.spec.stride), device)
+    return render(L, decode(model, out, settings.temperature)[0], settings.vibrance)

@@ -1,0 +1,111 @@
+"""Export plans: which photos go where, what stands in the way, and the report of what happened.
+
+Planning is pure: the GUI asks about files that already exist (`existing`) and then runs the
+plan's items with `jobs.export`. Photos that could not be opened are skipped with their reason,
+originals are never written over, and two photos never write the same file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..imaging.io import output_path
+from .params import Params
+from .photos import Photo, path_key
+from .render import PhotoRef
+
+SCOPES = ("current", "selected", "all")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    scope: str  # "current", "selected" or "all"
+    folder: Path
+    fmt: str  # a key of imaging.io.OUTPUT_FORMATS
+    quality: int
+    pattern: str
+
+    def path_for(self, source: Path) -> Path:
+        return output_path(source, self.folder, self.fmt, self.pattern)
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    ref: PhotoRef
+    out: Path
+    params: Params
+    colourise: bool  # it has no result with `params` yet: the job reports the new one
+    exif: bytes | None = None
+    icc_profile: bytes | None = None
+
+
+@dataclass
+class ExportReport:
+    folder: Path
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (photo name, reason)
+    skipped: list[Path] = field(default_factory=list)  # existing files the user chose to keep
+    cancelled: bool = False
+
+    def summary(self) -> str:
+        n = len(self.written)
+        msg = f"Exported {n} photo{'s' if n != 1 else ''} to {self.folder}"
+        if self.cancelled:
+            msg = "Export cancelled; " + msg[0].lower() + msg[1:]
+        if self.skipped:
+            msg += f"; skipped {len(self.skipped)} existing"
+        if self.failed:
+            msg += f"; {len(self.failed)} failed"
+        return msg
+
+
+@dataclass
+class ExportPlan:
+    items: list[ExportItem]
+    report: ExportReport
+    protected: tuple[Path, ...]  # every photo of the session: never written over
+    quality: int = 95
+    overwrite: bool = False  # the user agreed to replace existing files
+
+    def existing(self) -> list[Path]:
+        return [i.out for i in self.items if i.out.exists()]
+
+    def skip(self, paths: list[Path]) -> None:
+        """Keep these existing files: their photos are not exported."""
+        keep = set(paths)
+        self.report.skipped = [p for p in paths]
+        self.items = [i for i in self.items if i.out not in keep]
+
+
+def plan_export(photos: list[Photo], session_photos: list[Photo], options: ExportOptions,
+                params: Params | None) -> ExportPlan:
+    """What exporting `photos` with `options` will write; photos with a result keep its params,
+    the others are colourised with `params` (the current controls) on the way."""
+    report = ExportReport(options.folder)
+    inputs = {p.key for p in session_photos}
+    items: list[ExportItem] = []
+    used: dict[str, str] = {}
+    for photo in photos:
+        if not photo.loaded:
+            report.failed.append((photo.name, f"could not be opened ({photo.error or 'not loaded yet'}); skipped"))
+            continue
+        try:
+            out = options.path_for(photo.path)
+        except ValueError as e:
+            report.failed.append((photo.name, str(e)))
+            continue
+        key = path_key(out)
+        if key in inputs:
+            report.failed.append((photo.name, f"{out.name} is an original photo; refusing to overwrite it"))
+            continue
+        if key in used:
+            report.failed.append((photo.name, f"{out.name} would also be written by {used[key]}"))
+            continue
+        use = photo.params if photo.params is not None else params
+        if use is None:
+            report.failed.append((photo.name, "no model to colourise it with"))
+            continue
+        used[key] = photo.name
+        items.append(ExportItem(photo.ref, out, use, photo.params is None, photo.exif, photo.icc_profile))
+    return ExportPlan(items, report, tuple(p.path for p in session_photos), quality=options.quality)

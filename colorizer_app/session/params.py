@@ -1,0 +1,33 @@
+"""`Params`: everything that decides one photo's colourisation; equal params give equal pixels."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from ..defaults import DEFAULT_SIZE
+from ..models.pipeline import Settings
+
+
+@dataclass(frozen=True)
+class Params:
+    model: str  # path of the .safetensors checkpoint
+    device: str = "auto"
+    size: int = DEFAULT_SIZE
+    temperature: float | None = None  # classification only
+    vibrance: float = 1.0
+
+    def settings(self) -> Settings:
+        return Settings(self.size, self.temperature, self.vibrance)
+
+    def network_key(self) -> tuple:
+        """What the network's output depends on: not temperature or vibrance (decoding and merging
+        redo those), but the model file as it is now, the device and the working size."""
+        try:
+            mtime = os.stat(self.model).st_mtime_ns
+        except OSError:
+            mtime = 0
+        return (self.model, mtime, self.device, self.size)
+
+    def with_model(self, model: str, family: str, temperature: float | None) -> "Params":
+        return replace(self, model=model, temperature=temperature if family == "classification" else None)
