@@ -11,7 +11,7 @@ from PIL import Image
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -35,15 +35,15 @@ from gui_helpers import (  # noqa: E402,F401  (fixtures)
 )
 
 
-def is_coloured(img: QImage) -> bool:
-    arr = qimage_to_numpy(img).astype(int)
+def is_coloured(img) -> bool:
+    arr = (qimage_to_numpy(img) if isinstance(img, QImage) else img).astype(int)
     return arr.ndim == 3 and np.abs(arr[..., 0] - arr[..., 2]).mean() > 5
 
 
 def drop(window, paths):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
@@ -78,8 +78,10 @@ def test_drop_loads_files_and_folders_and_lists_bad_ones(qtbot, window, tmp_path
     assert "not a supported image" in photos["notes.txt"].error
     assert photos["a.png"].size == (333, 217)
     assert photos["colour.jpg"].is_colour
-    # the "before" view of a colour photo is its lightness, in gray, at full size
-    before = photos["colour.jpg"].before
+    # the "before" view of a colour photo is its lightness, in gray, at full size (a small photo)
+    window.list_view.set_current_photo(photos["colour.jpg"])
+    qtbot.waitUntil(lambda: window.preview.before is not None, timeout=10000)
+    before = window.preview.before
     assert before.format() == QImage.Format.Format_Grayscale8 and (before.width(), before.height()) == (161, 97)
     # failures are also reported in a (non-modal) box, with their reasons
     assert "broken.jpg" in window.problem_box.text()
@@ -117,7 +119,7 @@ def test_open_dialogs_and_recent_files(qtbot, window, tmp_path, monkeypatch):
 def test_dropping_non_files_is_refused(qtbot, window):
     mime = QMimeData()
     mime.setText("just text")
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     enter.setAccepted(False)
     QApplication.sendEvent(window, enter)
@@ -133,7 +135,7 @@ def test_colorizing_shows_colour_image_of_input_size(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.photoColorized, timeout=15000) as blocker:
         load(qtbot, window, [path])  # the current photo is colourised as soon as it is shown
     photo = blocker.args[0]
-    assert photo.state is State.DONE and photo.pending_job is None
+    assert photo.state is State.DONE and photo.pending is None
     window.set_view_mode("split")
     (pane,) = window.viewer.panes()
     after = pane.split_image()
@@ -241,12 +243,12 @@ def test_preview_superseded_result_is_dropped(qtbot, window, tmp_path):
     photo = window.current_photo()
     window.controls.vibrance.setValue(0.5)
     window._controls_settled()  # no debounce: fire two requests back to back
-    first = photo.pending_job
+    first = photo.pending
     window.controls.vibrance.setValue(1.7)
     window._controls_settled()
-    second = photo.pending_job
+    second = photo.pending
     assert first != second
-    qtbot.waitUntil(lambda: photo.pending_job is None, timeout=15000)
+    qtbot.waitUntil(lambda: photo.pending is None, timeout=15000)
     wait_idle(qtbot, window)
     assert photo.params.vibrance == pytest.approx(1.7)
 
@@ -263,7 +265,7 @@ def test_going_back_to_the_shown_settings_settles_the_photo(qtbot, window, tmp_p
     assert photo.state is State.RUNNING
     window.controls.vibrance.setValue(1.0)  # back to what the photo shows
     window._controls_settled()
-    assert photo.pending_job is None and photo.state is State.DONE
+    assert photo.pending is None and photo.state is State.DONE
     wait_idle(qtbot, window)
     assert photo.state is State.DONE and photo.params.vibrance == pytest.approx(1.0)
 
@@ -316,7 +318,7 @@ def test_batch_colorizes_all_with_progress(qtbot, window, tmp_path):
         assert window.registry["cancel"].isEnabled() and not window.registry["colorize_all"].isEnabled()
     assert blocker.args == [False]
     assert values[-1] == (4, 4)
-    assert all(p.state is State.DONE and is_coloured(p.after) for p in window.photos.photos)
+    assert all(p.state is State.DONE and is_coloured(p.result_thumbnail) for p in window.photos.photos)
     assert not window.progress.isVisibleTo(window)
     assert window.colorize_all() is None  # nothing left to do with these settings
     wait_idle(qtbot, window)
@@ -332,7 +334,7 @@ def test_cancel_stops_the_batch(qtbot, window, tmp_path):
     assert blocker.args == [True]
     done = [p for p in window.photos.photos if p.state is State.DONE]
     assert 1 <= len(done) < 12
-    assert all(p.state is State.WAITING and p.pending_job is None
+    assert all(p.state is State.WAITING and p.pending is None
                for p in window.photos.photos if p.state is not State.DONE)
     assert not window.registry["cancel"].isEnabled()
     wait_idle(qtbot, window)
@@ -344,7 +346,7 @@ def test_closing_while_busy_cancels_and_waits(qtbot, tiny_models, settings_path,
     w.settings.set("prefs/auto_colorize", False)
     load(qtbot, w, [gray_photo(tmp_path / f"x{i}.png", 400, 300, seed=i) for i in range(10)])
     w.colorize_all()
-    assert w.batch_runner.is_busy()
+    assert w.batch.runner.is_busy()
     t0 = time.perf_counter()
     w.close()
     assert time.perf_counter() - t0 < 10
@@ -574,13 +576,12 @@ def test_event_loop_keeps_running_while_a_batch_runs(qtbot, window, tmp_path):
 
 def test_a_stopped_runner_starts_a_new_thread_for_its_next_job(qtbot):
     """Dialogs stop their runner when closed and use the same one when opened again."""
-    from colorizer_app.gui.manage_models import CallJob
-    from colorizer_app.gui.workers import ImageCache, JobRunner
+    from colorizer_app.gui.workers import Job, JobRunner
 
-    runner = JobRunner("test", ImageCache(0))
+    runner = JobRunner("test")
     for value in (1, 2):
-        job = CallJob(lambda v: v * 10, value)
-        with qtbot.waitSignal(job.result, timeout=5000) as got:
+        job = Job(lambda v: v * 10, value)
+        with qtbot.waitSignal(job.returned, timeout=5000) as got:
             runner.submit(job)
         assert got.args == [value * 10] and runner.started
         assert runner.shutdown(5000) and not runner.started

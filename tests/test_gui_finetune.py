@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from colorizer_app.gui import workers  # noqa: E402
+from colorizer_app.gui import finetune_worker, workers  # noqa: E402
 from colorizer_app.gui.finetune_dialog import FineTuneDialog, eta_text  # noqa: E402
 from colorizer_app.gui.loss_chart import MAX_POINTS, LossChart, nice_ticks  # noqa: E402
 from colorizer_app.gui.main_window import MainWindow  # noqa: E402
@@ -159,9 +159,10 @@ def test_short_finetune_from_the_main_window(qtbot, window, models, tmp_path):
     steps, evals, previews = [], [], []
     dialog.start_button.click()
     job = dialog._job
-    job.stepped.connect(lambda s, t, loss, eta: steps.append((s, t, loss, eta)))
-    job.evaluated.connect(lambda s, loss: evals.append(s))
-    job.previewed.connect(lambda s, img: previews.append((s, img)))
+    kinds = {finetune_worker.Stepped: lambda e: steps.append((e.step, e.total, e.loss, e.eta)),
+             finetune_worker.Evaluated: lambda e: evals.append(e.step),
+             finetune_worker.Previewed: lambda e: previews.append((e.step, e.rgb))}
+    job.yielded.connect(lambda e: kinds.get(type(e), lambda e: None)(e))
     assert dialog.running and not dialog.folder_edit.isEnabled() and dialog.cancel_button.isEnabled()
     with qtbot.waitSignal(dialog.runFinished, timeout=RUN_TIMEOUT) as blocker:
         pass
@@ -171,7 +172,7 @@ def test_short_finetune_from_the_main_window(qtbot, window, models, tmp_path):
     assert result.path == registry.user_models_dir() / "holiday.safetensors" and result.path.is_file()
     assert steps[-1][:2] == (12, 12) and all(1 <= s <= 12 for s, *_ in steps)
     assert evals[0] == 0 and evals[-1] == 12 and previews[0][0] == 0 and previews[-1][0] == 12
-    assert previews[-1][1].width() == 72  # the held-out photo at its own size
+    assert previews[-1][1].shape[1] == 72  # the held-out photo at its own size
     assert dialog.chart.train and dialog.chart.eval
     for pane in (dialog.preview_input, dialog.preview_base, dialog.preview_now, dialog.preview_truth):
         assert pane.qimage is not None and not pane.image.pixmap().isNull()
@@ -201,14 +202,14 @@ def test_pause_holds_and_cancel_leaves_no_file(qtbot, dialog, models, tmp_path):
     qtbot.waitUntil(lambda: dialog.progress_bar.value() >= 3, timeout=RUN_TIMEOUT)
     assert "ETA" in dialog.progress_bar.text()
     dialog.pause_button.click()
-    assert job.paused and dialog.pause_button.text() == "Resume"
+    assert dialog._control.paused and dialog.pause_button.text() == "Resume"
     qtbot.wait(400)  # the step under way finishes, its signal arrives
     held_at = dialog.progress_bar.value()
     qtbot.wait(600)
     assert dialog.progress_bar.value() == held_at  # nothing trains while paused
     assert "Paused" in dialog.progress_bar.text()
     dialog.pause_button.click()
-    assert not job.paused
+    assert not dialog._control.paused
     qtbot.waitUntil(lambda: dialog.progress_bar.value() > held_at, timeout=RUN_TIMEOUT)
 
     with qtbot.waitSignal(dialog.runFinished, timeout=RUN_TIMEOUT) as blocker:

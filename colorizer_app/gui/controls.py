@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from ..models.registry import ModelEntry
 from . import engine_loader
 from .settings import SIZE_RANGE, TEMPERATURE_RANGE, VIBRANCE_RANGE
-from .workers import Params
+from ..defaults import DEFAULT_TEMPERATURE
+from ..session.params import Params
 
 SIZE_STEP = 64
 
@@ -43,10 +44,17 @@ def device_items() -> tuple[tuple[str, str], ...]:
     return tuple(items)
 
 
+def model_temperature(entry: ModelEntry | None) -> float:
+    """A model's own temperature (its card), as the command line uses when given none."""
+    meta = entry.meta if entry is not None else {}
+    return float(meta.get("default_temperature", DEFAULT_TEMPERATURE))
+
+
 class ScaledSlider(QWidget):
     """A horizontal slider over a float range with its value shown beside it."""
 
     valueChanged = Signal(float)
+    released = Signal()  # the user let go of the handle
 
     def __init__(self, lo: float, hi: float, steps: int, decimals: int = 2, parent=None):
         super().__init__(parent)
@@ -62,6 +70,7 @@ class ScaledSlider(QWidget):
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.label)
         self.slider.valueChanged.connect(self._changed)
+        self.slider.sliderReleased.connect(self.released)
         self._changed(self.slider.value())
 
     def _to_value(self, tick: int) -> float:
@@ -82,6 +91,7 @@ class ScaledSlider(QWidget):
 
 class ControlPanel(QWidget):
     paramsChanged = Signal()  # any control changed by the user
+    released = Signal()  # a slider was let go: its value is final, no need to wait
     resetRequested = Signal()
 
     def __init__(self, parent=None):
@@ -150,6 +160,8 @@ class ControlPanel(QWidget):
         self.model_combo.currentIndexChanged.connect(self._model_changed)
         self.temperature.valueChanged.connect(self.paramsChanged)
         self.vibrance.valueChanged.connect(self.paramsChanged)
+        self.temperature.released.connect(self.released)
+        self.vibrance.released.connect(self.released)
         self.size.valueChanged.connect(self.paramsChanged)
         self.device.currentIndexChanged.connect(self.paramsChanged)
         self.device.activated.connect(self._device_picked)
@@ -209,6 +221,10 @@ class ControlPanel(QWidget):
         self._update_enabled()
 
     def _model_changed(self, _index: int) -> None:
+        """A model picked by the user brings its own temperature."""
+        self.temperature.blockSignals(True)
+        self.temperature.setValue(model_temperature(self.entry()))
+        self.temperature.blockSignals(False)
         self._update_enabled()
         self.paramsChanged.emit()
 
@@ -253,7 +269,8 @@ class ControlPanel(QWidget):
 
     def set_values(self, model: str | None = None, temperature: float | None = None,
                    vibrance: float | None = None, size: int | None = None, device: str | None = None) -> None:
-        """Set controls without emitting paramsChanged per widget; emits it once at the end."""
+        """Set controls without emitting paramsChanged per widget; emits it once at the end.
+        A model without a temperature brings its own."""
         # a blocked ScaledSlider still updates its own label: only its valueChanged is held back
         widgets = (self.model_combo, self.temperature, self.vibrance, self.size, self.device)
         for w in widgets:
@@ -261,6 +278,8 @@ class ControlPanel(QWidget):
         try:
             if model is not None:
                 self.set_model(model)
+                if temperature is None:
+                    temperature = model_temperature(self.entry())
             if temperature is not None:
                 self.temperature.setValue(temperature)
             if vibrance is not None:

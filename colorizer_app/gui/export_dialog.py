@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -24,21 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..imaging.io import OUTPUT_FORMATS, output_path
+from ..session.export import SCOPES, ExportOptions
 
 FORMAT_LABELS = {"png": "PNG (lossless)", "jpg": "JPEG", "tif": "TIFF (lossless)", "webp": "WebP"}
-SCOPES = ("current", "selected", "all")
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    scope: str  # "current", "selected" or "all"
-    folder: Path
-    fmt: str  # a key of OUTPUT_FORMATS
-    quality: int
-    pattern: str
-
-    def path_for(self, source: Path) -> Path:
-        return output_path(source, self.folder, self.fmt, self.pattern)
 
 
 class ExportDialog(QDialog):
@@ -136,7 +123,8 @@ class ExportDialog(QDialog):
             ok_button.setEnabled(False)
             return False
         self.preview.setText(f"{self._example.name} → {example.name}")
-        ok_button.setEnabled(bool(self.folder_edit.text().strip()))
+        scope = self.scope_buttons.checkedButton()
+        ok_button.setEnabled(bool(self.folder_edit.text().strip()) and scope is not None and scope.isEnabled())
         return True
 
     def options(self) -> ExportOptions:

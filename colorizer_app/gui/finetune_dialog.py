@@ -40,10 +40,11 @@ from ..engine.device import choose_device
 from ..models import registry
 from ..models.user_models import duration_text, metrics_change
 from ..training import finetune as ft
-from .finetune_worker import FineTuneJob, RunInfo, ScanJob
+from . import finetune_worker
 from .loss_chart import LossChart
 from .settings import Settings
-from .workers import ImageCache, JobRunner
+from .qimage import numpy_to_qimage
+from .workers import Job, JobRunner
 
 SCAN_DELAY_MS = 400  # the folder field must rest this long before it is scanned
 PREVIEW_SIZE = QSize(150, 150)
@@ -110,12 +111,13 @@ class FineTuneDialog(QDialog):
         self.setModal(False)
         self.settings = settings
         self.device_request = device
-        self._runner = JobRunner("finetune", ImageCache(0), self)  # its thread runs while jobs do
+        self._runner = JobRunner("finetune", self)  # its thread runs while jobs do
         self._in_flight: set = set()  # submitted jobs whose `finished` has not arrived yet
         self._scan: ft.FolderScan | None = None
         self._scan_key: tuple[str, int] | None = None  # (folder, crop) of self._scan
-        self._scan_job: ScanJob | None = None
-        self._job: FineTuneJob | None = None
+        self._scan_job: Job | None = None
+        self._job: Job | None = None
+        self._control = finetune_worker.RunControl()
         self._entries: list[registry.ModelEntry] = []  # the models as last listed
         self._saved_name = ""
         self._name_auto = True  # the name follows the folder until the user types one
@@ -419,11 +421,11 @@ class FineTuneDialog(QDialog):
         if self._scan is not None and self._scan_key == (folder, crop):
             return  # already known
         self._scan, self._scan_key = None, None
-        job = ScanJob(folder, crop)
+        job = Job(finetune_worker.scan, folder, crop, kind="scan", quiet=(ft.FineTuneError,))
         self._scan_job = job
         job.progress.connect(self._scan_progress)
-        job.result.connect(lambda scan, j=job: self._scan_result(j, scan))
-        job.error.connect(lambda where, why, j=job: self._scan_error(j, why))
+        job.returned.connect(lambda scan, j=job, key=(folder, crop): self._scan_result(j, scan, key))
+        job.errored.connect(lambda why, j=job: self._scan_error(j, why))
         job.finished.connect(lambda j=job: self._scan_finished(j))
         self.scan_progress.setRange(0, 0)
         self.scan_progress.show()
@@ -439,10 +441,10 @@ class FineTuneDialog(QDialog):
         self.scan_progress.setRange(0, total)
         self.scan_progress.setValue(done)
 
-    def _scan_result(self, job: ScanJob, scan: ft.FolderScan) -> None:
+    def _scan_result(self, job: Job, scan: ft.FolderScan, key: tuple[str, int]) -> None:
         if job is not self._scan_job:
             return
-        self._scan, self._scan_key = scan, (str(job.folder), job.crop)
+        self._scan, self._scan_key = scan, key
         problem = scan.problem()
         if problem:
             self._show_scan(problem, ERROR_STYLE)
@@ -455,12 +457,12 @@ class FineTuneDialog(QDialog):
             self.name_edit.setText(unique_name(scan.folder.name, self._entries))
         self._steps_changed()
 
-    def _scan_error(self, job: ScanJob, why: str) -> None:
+    def _scan_error(self, job: Job, why: str) -> None:
         if job is self._scan_job:
             self._scan, self._scan_key = None, None
             self._show_scan(why, ERROR_STYLE)
 
-    def _scan_finished(self, job: ScanJob) -> None:
+    def _scan_finished(self, job: Job) -> None:
         if job is not self._scan_job:
             return
         self._scan_job = None
@@ -496,24 +498,23 @@ class FineTuneDialog(QDialog):
 
     # ============================================================================ the run
 
-    def start(self) -> FineTuneJob | None:
+    def start(self) -> Job | None:
         if not self._validate():
             return None
-        job = FineTuneJob(self.settings_for_run(), self._scan, self.device_request)
+        settings = self.settings_for_run()
+        self._control = control = finetune_worker.RunControl()
+        job = Job(finetune_worker.run, settings, self._scan, self.device_request, control, kind="finetune",
+                  quiet=(ft.FineTuneError,))
         self._job = job
         self._saved_name = ""
-        job.prepared.connect(self._prepared)
-        job.sources.connect(self._sources)
-        job.stepped.connect(self._stepped)
-        job.evaluated.connect(self._evaluated)
-        job.previewed.connect(self._previewed)
-        job.result.connect(lambda result, j=job: self._result(j, result))
-        job.error.connect(lambda where, why, j=job: self._failed(j, why))
+        job.yielded.connect(self._run_event)
+        job.returned.connect(lambda result, j=job: self._result(j, result))
+        job.errored.connect(lambda why, j=job: self._failed(j, why))
         job.finished.connect(lambda j=job: self._run_finished(j))
-        self.chart.clear(job.settings.steps)
+        self.chart.clear(settings.steps)
         for pane in (self.preview_input, self.preview_base, self.preview_now, self.preview_truth):
             pane.clear()
-        self.progress_bar.setRange(0, job.settings.steps)
+        self.progress_bar.setRange(0, settings.steps)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("Preparing…")
         self.status_label.setText("Loading the base model and measuring it on the held-out photos…")
@@ -533,21 +534,36 @@ class FineTuneDialog(QDialog):
         if self._job is None:
             return
         if on:
-            self._job.pause()
+            self._control.pause()
             self.pause_button.setText("Resume")
             self.progress_bar.setFormat(f"Paused at step {self.progress_bar.value()} of {self.progress_bar.maximum()}")
         else:
-            self._job.resume()
+            self._control.resume()
             self.pause_button.setText("Pause")
 
     def cancel(self) -> None:
         if self._job is not None:
+            self._control.cancel()
             self._job.cancel()
             self.status_label.setText("Cancelling…")
             self.cancel_button.setEnabled(False)
             self.pause_button.setEnabled(False)
 
-    def _prepared(self, info: RunInfo) -> None:
+    def _run_event(self, item) -> None:
+        w = finetune_worker
+        if isinstance(item, w.Stepped):
+            self._stepped(item.step, item.total, item.loss, item.eta)
+        elif isinstance(item, w.Evaluated):
+            self.chart.add_eval(item.step, item.loss)
+        elif isinstance(item, w.Previewed):
+            self._previewed(item.step, numpy_to_qimage(item.rgb))
+        elif isinstance(item, w.RunInfo):
+            self._prepared(item)
+        elif isinstance(item, w.Sources):
+            self.preview_input.set_image(numpy_to_qimage(item.gray))
+            self.preview_truth.set_image(numpy_to_qimage(item.original))
+
+    def _prepared(self, info: finetune_worker.RunInfo) -> None:
         base = info.base if info.base == info.family else f"{info.base} ({info.family})"
         text = (f"Fine-tuning {base} on {info.train_photos} photos, "
                 f"{info.held_out} held out, on {info.device}.")
@@ -555,22 +571,15 @@ class FineTuneDialog(QDialog):
             text += f" {info.device_note}."
         self.status_label.setText(text)
 
-    def _sources(self, gray, original) -> None:
-        self.preview_input.set_image(gray)
-        self.preview_truth.set_image(original)
-
     def _stepped(self, step: int, total: int, loss: float, eta: float) -> None:
         self.progress_bar.setMaximum(total)
         self.progress_bar.setValue(step)
-        if self._job is not None and self._job.paused:
+        if self._job is not None and self._control.paused:
             self.progress_bar.setFormat(f"Paused at step {step} of {total}")
         else:
             self.progress_bar.setFormat(f"Step {step} of {total} — {eta_text(eta)}")
         self.chart.set_total(total)
         self.chart.add_train(step, loss)
-
-    def _evaluated(self, step: int, loss: float) -> None:
-        self.chart.add_eval(step, loss)
 
     def _previewed(self, step: int, image) -> None:
         if step == 0:
@@ -579,7 +588,7 @@ class FineTuneDialog(QDialog):
             self.preview_now.set_image(image)
             self.preview_now.caption.setText(f"Fine-tuned (step {step})")
 
-    def _result(self, job: FineTuneJob, result: ft.FineTuneResult) -> None:
+    def _result(self, job: Job, result: ft.FineTuneResult) -> None:
         if job is not self._job:
             return
         if result.path is None:
@@ -588,7 +597,7 @@ class FineTuneDialog(QDialog):
             self.result_label.setText("Cancelled; nothing was saved.")
             self.result_label.setStyleSheet("")
         else:
-            name = job.settings.name
+            name = job.args[0].name  # the run's FineTuneSettings
             self._saved_name = name
             self.progress_bar.setValue(self.progress_bar.maximum())
             self.progress_bar.setFormat(f"Done: {result.steps} steps in {duration_text(result.seconds)}")
@@ -602,7 +611,7 @@ class FineTuneDialog(QDialog):
             self.modelSaved.emit(name)
         self.runFinished.emit(result)
 
-    def _failed(self, job: FineTuneJob, why: str) -> None:
+    def _failed(self, job: Job, why: str) -> None:
         if job is not self._job:
             return
         self.progress_bar.setFormat("Failed")
@@ -611,7 +620,7 @@ class FineTuneDialog(QDialog):
         self.result_label.setStyleSheet(ERROR_STYLE)
         self.runFinished.emit(None)
 
-    def _run_finished(self, job: FineTuneJob) -> None:
+    def _run_finished(self, job: Job) -> None:
         if job is not self._job:
             return
         self._job = None
@@ -653,5 +662,6 @@ class FineTuneDialog(QDialog):
     def shutdown(self) -> bool:
         """The app is closing: cancel whatever runs and wait for it."""
         if self._job is not None:
+            self._control.cancel()
             self._job.cancel()
         return self.stop_runner()

@@ -1,9 +1,10 @@
-"""Jobs that drive `training.finetune` from a `JobRunner` thread: the folder scan and the run.
+"""The Fine-tune dialog's jobs as plain functions, run by the generic worker (workers.Job).
 
-They follow the app's job pattern (workers.Job): signals are emitted on the runner thread and
-reach the dialog queued, `finished` last. The run's progress is thinned to a few signals a second
-(with the training loss averaged over each), previews are converted to QImage on the runner
-thread, and pause/resume/cancel are forwarded to `FineTune`, which is safe from any thread.
+`scan` reads a folder once (`training.finetune.scan_folder`). `run` trains: it emits, in
+order, RunInfo, Sources, then Previewed/Evaluated at step 0 (the base model) and
+Stepped/Evaluated/Previewed as it trains, and returns the FineTuneResult (path None when
+cancelled). Progress is thinned to a few events a second, with the training loss averaged over
+each. `RunControl` pauses, resumes and cancels a run from the GUI thread. Nothing here knows Qt.
 """
 
 from __future__ import annotations
@@ -13,40 +14,26 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import Signal
+import numpy as np
 
 from ..engine.device import choose_device
+from ..models import pipeline
+from ..session.render import gray_of
 from ..training import finetune as ft
-from .qimage import numpy_to_qimage
-from .workers import EngineContext, Job, gray_view
 
-PROGRESS_INTERVAL = 0.1  # seconds between progress signals (the last step always gets one)
+PROGRESS_INTERVAL = 0.1  # seconds between Stepped events (the last step always gets one)
 
 
-class ScanJob(Job):
-    """Read a folder once with `ft.scan_folder`: result(FolderScan) or error(folder, why)."""
-
-    kind = "scan"
-
-    def __init__(self, folder: str | Path, crop: int):
-        super().__init__()
-        self.folder, self.crop = Path(folder), int(crop)
-
-    def run(self, ctx: EngineContext) -> None:
-        try:
-            scan = ft.scan_folder(self.folder, self.crop, on_progress=self.progress.emit,
-                                  should_stop=lambda: self.cancelled)
-        except InterruptedError:
-            return
-        except ft.FineTuneError as e:
-            self.error.emit(self.folder, str(e))
-            return
-        except OSError as e:
-            self.error.emit(self.folder, f"{self.folder}: cannot be read ({e.strerror or e})")
-            return
-        if not self.cancelled:
-            self.result.emit(scan)
+def scan(folder: str | Path, crop: int, on_progress: Callable | None = None,
+         should_stop: Callable[[], bool] | None = None) -> ft.FolderScan:
+    """Read a folder once; an unreadable one raises FineTuneError with a sentence to show."""
+    folder = Path(folder)
+    try:
+        return ft.scan_folder(folder, int(crop), on_progress=on_progress, should_stop=should_stop)
+    except OSError as e:
+        raise ft.FineTuneError(f"{folder}: cannot be read ({e.strerror or e})") from None
 
 
 @dataclass
@@ -61,85 +48,97 @@ class RunInfo:
     device_note: str | None
 
 
-class FineTuneJob(Job):
-    """One fine-tuning run. Signals, in order: prepared(RunInfo), sources(gray, original QImage),
-    then previewed/evaluated at step 0 (the base model) and stepped/evaluated/previewed as it
-    trains; finally result(FineTuneResult) (path None when cancelled) or error(None, why)."""
+@dataclass
+class Sources:
+    """The held-out preview photo: the gray input and the original, uint8."""
 
-    kind = "finetune"
-    prepared = Signal(object)  # RunInfo
-    sources = Signal(object, object)  # the held-out preview photo: gray input, original (QImage)
-    stepped = Signal(int, int, float, float)  # step, total, mean training loss since last, ETA s (-1)
-    evaluated = Signal(int, float)  # step, held-out loss
-    previewed = Signal(int, object)  # step, QImage of the preview photo as the model colours it now
+    gray: np.ndarray
+    original: np.ndarray
 
-    def __init__(self, settings: ft.FineTuneSettings, scan: ft.FolderScan, device: str = "auto"):
-        super().__init__()
-        self.settings, self.scan, self.device_request = settings, scan, device
+
+@dataclass
+class Stepped:
+    step: int
+    total: int
+    loss: float  # mean training loss since the last Stepped
+    eta: float  # seconds, -1 when not known yet
+
+
+@dataclass
+class Evaluated:
+    step: int
+    loss: float  # held-out
+
+
+@dataclass
+class Previewed:
+    step: int
+    rgb: np.ndarray  # the preview photo as the model colours it now
+
+
+class RunControl:
+    """Pause, resume and cancel a run from any thread, also before it has started."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._finetune: ft.FineTune | None = None
-        self._paused = False
-        self._losses: list[float] = []
-        self._last_emit = 0.0
+        self.paused = False
+        self.cancelled = False
 
-    # --- control (GUI thread) --------------------------------------------------------------------
+    def attach(self, finetune: ft.FineTune) -> None:
+        with self._lock:
+            self._finetune = finetune
+            if self.paused:
+                finetune.pause()
+            if self.cancelled:
+                finetune.cancel()
+
+    def seconds(self) -> float:
+        return self._finetune.training_seconds() if self._finetune is not None else 0.0
 
     def pause(self) -> None:
         with self._lock:
-            self._paused = True
+            self.paused = True
             if self._finetune is not None:
                 self._finetune.pause()
 
     def resume(self) -> None:
         with self._lock:
-            self._paused = False
+            self.paused = False
             if self._finetune is not None:
                 self._finetune.resume()
 
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
     def cancel(self) -> None:
         with self._lock:
-            super().cancel()
+            self.cancelled = True
             if self._finetune is not None:
                 self._finetune.cancel()
 
-    # --- runner thread ---------------------------------------------------------------------------
 
-    def run(self, ctx: EngineContext) -> None:
-        choice = choose_device(self.device_request)
-        try:
-            job = ft.FineTune(self.settings, self.scan, device=choice.device, on_progress=self._progress,
-                              on_eval=self.evaluated.emit, on_preview=self._preview)
-        except ft.FineTuneError as e:
-            self.error.emit(None, str(e))
-            return
-        with self._lock:
-            self._finetune = job
-            if self._paused:
-                job.pause()
-            if self.cancelled:
-                job.cancel()
-        self.prepared.emit(RunInfo(job.base.name, job.base.family, len(job.train_set), len(job.held),
-                               choice.label, choice.message))
-        photo = job.preview_photo
-        self.sources.emit(numpy_to_qimage(gray_view(photo)), numpy_to_qimage(photo))
-        self.result.emit(job.run())
+def run(settings: ft.FineTuneSettings, folder_scan: ft.FolderScan, device: str, control: RunControl,
+        emit: Callable[[object], None]) -> ft.FineTuneResult:
+    choice = choose_device(device)
+    losses: list[float] = []
+    last_emit = [0.0]
 
-    def _preview(self, step: int, rgb) -> None:
-        self.previewed.emit(step, numpy_to_qimage(rgb))
-
-    def _progress(self, step: int, total: int, losses: dict, ips: float) -> None:
-        loss = losses.get("loss")  # a GAN's critic warm-up steps have none
+    def progress(step: int, total: int, step_losses: dict, _ips: float) -> None:
+        loss = step_losses.get("loss")  # a GAN's critic warm-up steps have none
         if loss is not None and math.isfinite(loss):
-            self._losses.append(loss)
+            losses.append(loss)
         now = time.monotonic()
-        if now - self._last_emit >= PROGRESS_INTERVAL or step >= total or step == 1:
-            mean = sum(self._losses) / len(self._losses) if self._losses else float("nan")
-            self._losses.clear()
-            self._last_emit = now
-            seconds = self._finetune.training_seconds()
+        if now - last_emit[0] >= PROGRESS_INTERVAL or step >= total or step == 1:
+            mean = sum(losses) / len(losses) if losses else float("nan")
+            losses.clear()
+            last_emit[0] = now
+            seconds = control.seconds()
             eta = seconds / step * (total - step) if step > 0 and seconds > 0 else -1.0
-            self.stepped.emit(step, total, mean, eta)
+            emit(Stepped(step, total, mean, eta))
+
+    job = ft.FineTune(settings, folder_scan, device=choice.device, on_progress=progress,
+                      on_eval=lambda step, loss: emit(Evaluated(step, loss)),
+                      on_preview=lambda step, rgb: emit(Previewed(step, rgb)))
+    control.attach(job)
+    emit(RunInfo(job.base.name, job.base.family, len(job.train_set), len(job.held), choice.label, choice.message))
+    photo = job.preview_photo
+    emit(Sources(gray_of(pipeline.lightness(photo)), photo))
+    return job.run()

@@ -28,23 +28,12 @@ from PySide6.QtWidgets import (
 
 from ..models import registry, user_models
 from ..models.checkpoint import CheckpointError
-from .workers import EngineContext, ImageCache, Job, JobRunner
+from .workers import Job, JobRunner
 
 
-class CallJob(Job):
-    """Run one function on the runner thread: result(its return value) or error(None, why)."""
-
-    kind = "model_file"
-
-    def __init__(self, fn: Callable, *args):
-        super().__init__()
-        self.fn, self.args = fn, args
-
-    def run(self, ctx: EngineContext) -> None:
-        try:
-            self.result.emit(self.fn(*self.args))
-        except (CheckpointError, OSError) as e:
-            self.error.emit(None, str(e))
+def CallJob(fn: Callable, *args) -> Job:
+    """Run one model-file function on the runner thread: returned(its value) or errored(why)."""
+    return Job(fn, *args, kind="model_file", quiet=(CheckpointError, OSError))
 
 
 class ManageModelsDialog(QDialog):
@@ -55,7 +44,7 @@ class ManageModelsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Manage Models")
         self.setModal(False)
-        self._runner = JobRunner("models", ImageCache(0), self)  # its thread runs while a job does
+        self._runner = JobRunner("models", self)  # its thread runs while a job does
         self._busy: CallJob | None = None
         self.entries: list[registry.ModelEntry] = []
 
@@ -173,7 +162,7 @@ class ManageModelsDialog(QDialog):
         self.note.setText(text)
         self.note.setStyleSheet("color: #c62828;")
 
-    def rename_selected(self, new_name: str | None = None) -> CallJob | None:
+    def rename_selected(self, new_name: str | None = None) -> Job | None:
         e = self.selected()
         if e is None or e.bundled or self._busy is not None:
             return None
@@ -188,7 +177,7 @@ class ManageModelsDialog(QDialog):
         return self._submit(CallJob(user_models.rename_model, e.path, new_name),
                             lambda _path: self._renamed(old, new_name.strip()))
 
-    def delete_selected(self) -> CallJob | None:
+    def delete_selected(self) -> Job | None:
         e = self.selected()
         if e is None or e.bundled or self._busy is not None or not self.confirm_delete(e):
             return None
@@ -199,13 +188,13 @@ class ManageModelsDialog(QDialog):
         if e is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(e.path).parent)))
 
-    def _submit(self, job: CallJob, on_done: Callable) -> CallJob:
+    def _submit(self, job: Job, on_done: Callable) -> Job:
         """Run a file operation on the runner thread; `on_done(result)` runs once it has finished,
         so the dialog is idle again when the signals it emits arrive."""
         self._busy = job
         outcome: list = []
-        job.result.connect(lambda value: outcome.append(("ok", value)))
-        job.error.connect(lambda _where, why: outcome.append(("error", why)))
+        job.returned.connect(lambda value: outcome.append(("ok", value)))
+        job.errored.connect(lambda why: outcome.append(("error", why)))
         job.finished.connect(lambda: self._job_finished(outcome, on_done))
         self._update_buttons()
         self._runner.submit(job)

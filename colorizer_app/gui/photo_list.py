@@ -1,34 +1,13 @@
-"""The work list: the loaded photos, each with a thumbnail and a state, as a Qt model and view."""
+"""The work list: the session's photos, each with a thumbnail and a state, as a Qt model and view."""
 
 from __future__ import annotations
-
-import enum
-import itertools
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
-from .workers import Params
-
-_photo_ids = itertools.count(1)
-
-
-def path_key(path: Path) -> str:
-    return os.path.normcase(os.path.realpath(path))
-
-
-class State(enum.Enum):
-    LOADING = "loading"
-    WAITING = "waiting"
-    RUNNING = "colourising"
-    DONE = "done"
-    FAILED = "failed"
-
+from ..session.photos import Photo, Session, State
+from .qimage import numpy_to_qimage
 
 STATE_COLOURS = {
     State.LOADING: "#8a8a8a",
@@ -39,65 +18,31 @@ STATE_COLOURS = {
 }
 
 
-@dataclass(eq=False)
-class Photo:
-    path: Path
-    id: int = field(default_factory=lambda: next(_photo_ids))
-    key: str = ""  # the resolved path, to find a photo by path without touching the disk
-    state: State = State.LOADING
-    error: str = ""
-    size: tuple[int, int] | None = None  # (width, height)
-    is_colour: bool = False
-    exif: bytes | None = field(default=None, repr=False)
-    icc_profile: bytes | None = field(default=None, repr=False)
-    before: Any = field(default=None, repr=False)  # QImage gray, full size
-    after: Any = field(default=None, repr=False)  # QImage colour, full size
-    thumbnail: Any = field(default=None, repr=False)  # QImage of the before view
-    result_thumbnail: Any = field(default=None, repr=False)
-    params: Params | None = None  # what `after` was made with
-    seconds: float = 0.0
-    device: str = ""
-    pending_job: int | None = None  # the only job whose result is still wanted for `after`
-    compare: dict = field(default_factory=dict, repr=False)  # model name -> QImage | None
-    compare_params: tuple | None = None  # the settings (all but the model) of the compare images
-    compare_expect: dict = field(default_factory=dict, repr=False)  # model name -> Params wanted
-    _icon: QPixmap | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        self.key = self.key or path_key(self.path)
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def loaded(self) -> bool:
-        return self.before is not None
-
-    def status_text(self) -> str:
-        if self.state is State.FAILED:
-            return f"failed: {self.error}"
-        if self.state is State.DONE and self.seconds:
-            return f"done in {self.seconds:.2f} s"
-        return self.state.value
-
-
 class PhotoListModel(QAbstractListModel):
+    """The session's photos as a Qt list model: it observes the session and holds no state."""
+
     PhotoRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.photos: list[Photo] = []
+        self.session = session
+        self._rows: dict[int, int] | None = None  # photo id -> row, rebuilt after removals
+        session.subscribe(self)
+
+    @property
+    def photos(self) -> list[Photo]:
+        return self.session.photos
 
     # --- Qt model API ------------------------------------------------------------------------
 
     def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.photos)
+        return 0 if parent.isValid() else len(self.session.photos)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.photos):
+        photos = self.session.photos
+        if not index.isValid() or not 0 <= index.row() < len(photos):
             return None
-        photo = self.photos[index.row()]
+        photo = photos[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return photo.name
         if role == Qt.ItemDataRole.DecorationRole:
@@ -110,72 +55,49 @@ class PhotoListModel(QAbstractListModel):
             return photo
         return None
 
-    def icon(self, photo: Photo) -> QPixmap | None:
+    @staticmethod
+    def icon(photo: Photo) -> QPixmap | None:
         image = photo.result_thumbnail if photo.result_thumbnail is not None else photo.thumbnail
         if image is None:
             return None
-        if photo._icon is None:
-            photo._icon = QPixmap.fromImage(image)
-        return photo._icon
-
-    # --- photos ------------------------------------------------------------------------------
-
-    def add_paths(self, paths: list[Path]) -> list[Photo]:
-        """New rows in the loading state, skipping paths already in the list."""
-        have = {p.key for p in self.photos}
-        new = []
-        for path in paths:
-            photo = Photo(Path(path))
-            if photo.key in have:
-                continue
-            have.add(photo.key)
-            new.append(photo)
-        if new:
-            first = len(self.photos)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self.photos.extend(new)
-            self.endInsertRows()
-        return new
-
-    def find(self, photo_id: int) -> Photo | None:
-        for p in self.photos:
-            if p.id == photo_id:
-                return p
-        return None
-
-    def find_path(self, path: Path) -> Photo | None:
-        key = path_key(path)
-        for p in self.photos:
-            if p.key == key:
-                return p
-        return None
+        if photo.view is None:  # the pixmap is made once per thumbnail, on the GUI thread
+            photo.view = QPixmap.fromImage(numpy_to_qimage(image))
+        return photo.view
 
     def row_of(self, photo: Photo) -> int:
-        for i, p in enumerate(self.photos):
-            if p is photo:
-                return i
-        return -1
+        if self._rows is None:
+            self._rows = {p.id: i for i, p in enumerate(self.session.photos)}
+        return self._rows.get(photo.id, -1)
 
-    def changed(self, photo: Photo, thumbnail: bool = False) -> None:
-        if thumbnail:
-            photo._icon = None
-        row = self.row_of(photo)
-        if row >= 0:
-            idx = self.index(row)
-            self.dataChanged.emit(idx, idx)
+    # --- the session's news ------------------------------------------------------------------
 
-    def remove(self, photos: list[Photo]) -> None:
+    def photos_added(self, first: int, photos: list[Photo]) -> None:
+        self.beginInsertRows(QModelIndex(), first, first + len(photos) - 1)
+        self._rows = None
+        self.endInsertRows()
+
+    def photos_removed(self, photos: list[Photo]) -> None:
+        """Called before the session drops them: one reset for many rows, row by row for a few."""
+        if len(photos) > 8:
+            self.beginResetModel()
+            gone = {p.id for p in photos}
+            self.session.photos = [p for p in self.session.photos if p.id not in gone]
+            self._rows = None
+            self.endResetModel()
+            return
         for photo in photos:
             row = self.row_of(photo)
             if row >= 0:
                 self.beginRemoveRows(QModelIndex(), row, row)
-                del self.photos[row]
+                del self.session.photos[row]
+                self._rows = None
                 self.endRemoveRows()
 
-    def clear(self) -> None:
-        self.beginResetModel()
-        self.photos.clear()
-        self.endResetModel()
+    def photo_changed(self, photo: Photo) -> None:
+        row = self.row_of(photo)
+        if row >= 0:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx)
 
 
 class PhotoDelegate(QStyledItemDelegate):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFormLayout,
+        QFormLayout,
     QLabel,
     QSpinBox,
     QVBoxLayout,
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from ..models.registry import ModelEntry
 from .controls import SIZE_STEP, device_items
-from .settings import KEYS, SIZE_RANGE, TEMPERATURE_RANGE, VIBRANCE_RANGE, VIEW_MODES, Settings
+from .settings import CACHE_MB_RANGE, KEYS, SIZE_RANGE, VIBRANCE_RANGE, VIEW_MODES, Settings
 
 MODE_LABELS = {"split": "Split (before | after)", "side_by_side": "Side by side", "compare": "Compare models"}
 
@@ -31,10 +31,6 @@ class PreferencesDialog(QDialog):
         self.model.addItem("First bundled model", "")
         for e in models:
             self.model.addItem(f"{e.name} ({e.family})", e.name)
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(*TEMPERATURE_RANGE)
-        self.temperature.setSingleStep(0.01)
-        self.temperature.setDecimals(2)
         self.vibrance = QDoubleSpinBox()
         self.vibrance.setRange(*VIBRANCE_RANGE)
         self.vibrance.setSingleStep(0.05)
@@ -52,11 +48,16 @@ class PreferencesDialog(QDialog):
         self.auto = QCheckBox("Colourise a photo as soon as it is shown")
         self.recent_max = QSpinBox()
         self.recent_max.setRange(0, 50)
+        self.cache_mb = QSpinBox()
+        self.cache_mb.setRange(*CACHE_MB_RANGE)
+        self.cache_mb.setSingleStep(256)
+        self.cache_mb.setSuffix(" MB")
+        self.cache_mb.setToolTip("Memory kept for opened photos and their results; whatever does not fit "
+                                 "is read or computed again when it is needed.")
 
         form = QFormLayout()
         form.addRow(QLabel("<b>Defaults</b>"))
         form.addRow("Model", self.model)
-        form.addRow("Temperature", self.temperature)
         form.addRow("Vibrance", self.vibrance)
         form.addRow("Resolution", self.size)
         form.addRow("Device", self.device)
@@ -65,6 +66,7 @@ class PreferencesDialog(QDialog):
         form.addRow(self.restore)
         form.addRow(self.auto)
         form.addRow("Recent files kept", self.recent_max)
+        form.addRow("Photo memory", self.cache_mb)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
                                    | QDialogButtonBox.StandardButton.RestoreDefaults)
@@ -78,7 +80,6 @@ class PreferencesDialog(QDialog):
 
     def load(self, get) -> None:
         _select(self.model, get("defaults/model"))
-        self.temperature.setValue(get("defaults/temperature"))
         self.vibrance.setValue(get("defaults/vibrance"))
         self.size.setValue(get("defaults/size"))
         _select(self.device, get("defaults/device"))
@@ -86,6 +87,7 @@ class PreferencesDialog(QDialog):
         self.restore.setChecked(get("prefs/restore_controls"))
         self.auto.setChecked(get("prefs/auto_colorize"))
         self.recent_max.setValue(get("prefs/recent_max"))
+        self.cache_mb.setValue(get("prefs/cache_mb"))
 
     def restore_defaults(self) -> None:
         self.load(lambda name: KEYS[name].default)
@@ -93,7 +95,6 @@ class PreferencesDialog(QDialog):
     def save(self) -> None:
         s = self.settings
         s.set("defaults/model", self.model.currentData() or "")
-        s.set("defaults/temperature", self.temperature.value())
         s.set("defaults/vibrance", self.vibrance.value())
         s.set("defaults/size", self.size.value())
         s.set("defaults/device", self.device.currentData() or "auto")
@@ -101,6 +102,7 @@ class PreferencesDialog(QDialog):
         s.set("prefs/restore_controls", self.restore.isChecked())
         s.set("prefs/auto_colorize", self.auto.isChecked())
         s.set("prefs/recent_max", self.recent_max.value())
+        s.set("prefs/cache_mb", self.cache_mb.value())
         s.sync()
 
     def accept(self) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
 from ..imaging.io import OUTPUT_FORMATS
+from ..session.cache import DEFAULT_BUDGET
 
 ORGANIZATION = "Colorizer"
 APPLICATION = "Colorizer"
@@ -25,6 +26,8 @@ EXPORT_FORMATS = tuple(OUTPUT_FORMATS)
 SIZE_RANGE = (128, 1024)
 TEMPERATURE_RANGE = (0.01, 1.0)
 VIBRANCE_RANGE = (0.0, 2.0)
+CACHE_MB = DEFAULT_BUDGET // 2**20
+CACHE_MB_RANGE = (256, 65536)
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,11 @@ CONTROL_FIELDS = ("model", "temperature", "vibrance", "size", "device")  # the s
 
 
 def _control_keys(prefix: str, model: str, model_doc: str) -> tuple[Key, ...]:
-    """One key per control under `prefix`: the controls as last used, and the user's defaults."""
+    """One key per control under `prefix`: the controls as last used, and the user's defaults.
+    The defaults have no temperature: each model brings its own (as on the command line)."""
+    temperature = (Key(f"{prefix}/temperature", float, DEFAULT_TEMPERATURE, _between(*TEMPERATURE_RANGE)),)
     return (Key(f"{prefix}/model", str, model, doc=model_doc),
-            Key(f"{prefix}/temperature", float, DEFAULT_TEMPERATURE, _between(*TEMPERATURE_RANGE)),
+            *(temperature if prefix == "controls" else ()),
             Key(f"{prefix}/vibrance", float, 1.0, _between(*VIBRANCE_RANGE)),
             Key(f"{prefix}/size", int, DEFAULT_SIZE, _between(*SIZE_RANGE)),
             Key(f"{prefix}/device", str, "auto"))
@@ -79,6 +84,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("prefs/restore_controls", bool, True, doc="start with the last used controls, not the defaults"),
     Key("prefs/recent_max", int, 10, _between(0, 50)),
     Key("prefs/auto_colorize", bool, True, doc="colourise the photo on view when it has no result"),
+    Key("prefs/cache_mb", int, CACHE_MB, _between(*CACHE_MB_RANGE),
+        doc="memory for decoded photos and results; what does not fit is made again when needed"),
 )
 KEYS: dict[str, Key] = {k.name: k for k in SCHEMA}
 

@@ -156,7 +156,7 @@ def scaled(pixels: np.ndarray, long_side: int) -> np.ndarray:
         return pixels
     s = long_side / max(h, w)
     size = (max(1, round(w * s)), max(1, round(h * s)))
-    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX, reducing_gap=None))
+    return np.array(Image.fromarray(pixels).resize(size, Image.Resampling.BOX, reducing_gap=None))
 
 
 def reduced(L, long_side: int):
@@ -184,7 +184,7 @@ def thumbnail_of(pixels: np.ndarray, size: int = THUMBNAIL_SIZE) -> np.ndarray:
     """A small gray (the photo's lightness) or colour uint8 image for the work list."""
     im = Image.fromarray(np.ascontiguousarray(pixels))
     im.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    small = np.asarray(im)
+    small = np.array(im)
     if small.ndim == 3:
         from ..models.pipeline import lightness
 
