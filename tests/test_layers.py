@@ -1,4 +1,5 @@
-"""The layering of DESIGN.md: Qt only in the GUI package, and the engine importable without it."""
+"""The layering of DESIGN.md: Qt only in the GUI package, and the engine and the session model
+importable without it."""
 
 import ast
 import subprocess
@@ -33,8 +34,9 @@ def test_lower_layers_do_not_import_upper_ones():
     rules = {
         "imaging": ("models", "engine", "training", "cli", "gui"),
         "models": ("engine", "training", "cli", "gui"),
-        "engine": ("training", "cli", "gui"),
-        "training": ("engine", "cli", "gui"),
+        "engine": ("training", "session", "cli", "gui"),
+        "training": ("engine", "session", "cli", "gui"),
+        "session": ("training", "cli", "gui"),
         "cli": ("gui",),
     }
     bad = []
@@ -47,8 +49,9 @@ def test_lower_layers_do_not_import_upper_ones():
     assert not bad, bad
 
 
-def test_cli_runs_without_qt_loaded():
+def test_cli_and_session_run_without_qt_loaded():
     code = ("import sys; import colorizer_app.cli.main, colorizer_app.engine, colorizer_app.training.trainer; "
+            "import colorizer_app.session.jobs, colorizer_app.session.export; "
             "print('PySide6' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

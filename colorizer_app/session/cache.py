@@ -18,7 +18,8 @@ DEFAULT_BUDGET = 1536 * 2**20  # 1.5 GiB (a Preferences setting)
 
 
 def nbytes(value: Any) -> int:
-    """Bytes held by a numpy array, a torch tensor, or an object with `nbytes`; tuples add up."""
+    """Bytes held by a numpy array, a torch tensor, a decoded photo, or an object with `nbytes`;
+    tuples add up."""
     if isinstance(value, (tuple, list)):
         return sum(nbytes(v) for v in value)
     n = getattr(value, "nbytes", None)
@@ -26,8 +27,9 @@ def nbytes(value: Any) -> int:
         return n
     if hasattr(value, "element_size"):  # torch.Tensor
         return value.numel() * value.element_size()
-    if isinstance(value, np.ndarray):
-        return value.nbytes
+    pixels = getattr(value, "pixels", None)  # a decoded photo (imaging.io.LoadedImage)
+    if isinstance(pixels, np.ndarray):
+        return pixels.nbytes
     return 0
 
 
