@@ -3,7 +3,6 @@ the jobs run as plain generators on real files with tiny real models, and export
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np

@@ -12,17 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QToolBar,
 )
 
 from ..imaging.io import SUPPORTED_EXTENSIONS
@@ -31,7 +28,7 @@ from ..session import jobs
 from ..session.export import ExportOptions
 from ..session.params import Params
 from ..session.photos import Opened, Photo, Session
-from . import engine_loader
+from . import engine_loader, menus
 from .about import AboutDialog
 from .actions import ActionRegistry
 from .batch import BatchController
@@ -49,7 +46,6 @@ if TYPE_CHECKING:
 
 MAX_COMPARE = 4  # models shown side by side in compare mode
 DEBOUNCE_MS = 200  # controls must rest this long before the photo is re-colourised (a released slider: at once)
-MODE_TITLES = {"split": "&Split View", "side_by_side": "Side &by Side", "compare": "&Compare Models"}
 IMAGE_FILTER = "Images ({});;All files (*)".format(" ".join(f"*{e}" for e in sorted(SUPPORTED_EXTENSIONS)))
 
 
@@ -86,8 +82,8 @@ class MainWindow(QMainWindow):
         self._make_status_bar()
 
         self.registry = ActionRegistry(self)
-        self._make_actions()
-        self._make_menus_and_toolbar()
+        menus.add_actions(self)
+        menus.add_menus_and_toolbar(self)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -136,107 +132,6 @@ class MainWindow(QMainWindow):
         self.time_label = QLabel("Last run: –")
         for w in (self.progress, self.cancel_button, self.zoom_label, self.device_label, self.time_label):
             sb.addPermanentWidget(w)
-
-    def _make_actions(self) -> None:
-        r = self.registry
-        S = QKeySequence.StandardKey
-        has_photos = lambda s: s["photos"] > 0  # noqa: E731
-        can_run = lambda s: s["model"] and not s["batch"]  # noqa: E731
-        viewable = lambda s: s["current_loaded"]  # noqa: E731
-        r.add("open", "&Open…", self.open_files, shortcut=S.Open, tip="Open photos")
-        r.add("open_folder", "Open &Folder…", self.open_folder, shortcut="Ctrl+Shift+O",
-              tip="Open every photo in a folder")
-        r.add("export", "&Export…", lambda: self.export(), shortcut=S.Save,
-              enabled=lambda s: has_photos(s) and can_run(s), tip="Export colourised photos")
-        r.add("export_all", "Export &All…", lambda: self.export(scope="all"), shortcut=S.SaveAs,
-              enabled=lambda s: has_photos(s) and can_run(s))
-        r.add("remove", "&Remove from List", self.remove_selected, shortcut=S.Delete,
-              enabled=lambda s: s["selected"] > 0 or s["current"], tip="Remove the selected photos from the list")
-        r.add("clear", "C&lear List", self.clear_list, enabled=has_photos)
-        r.add("quit", "&Quit", self.close, shortcut=[S.Quit, "Ctrl+Q"])
-        r.add("preferences", "&Preferences…", self.show_preferences, shortcut=[S.Preferences, "Ctrl+,"])
-        group = QActionGroup(self)
-        for i, mode in enumerate(PhotoViewer.MODES, 1):
-            a = r.add(f"mode_{mode}", MODE_TITLES[mode], lambda m=mode: self.set_view_mode(m),
-                      shortcut=str(i), checkable=True)
-            group.addAction(a)
-        r.add("zoom_in", "Zoom &In", self.viewer.zoom_in, shortcut=[S.ZoomIn, "Ctrl+="], enabled=viewable)
-        r.add("zoom_out", "Zoom &Out", self.viewer.zoom_out, shortcut=S.ZoomOut, enabled=viewable)
-        r.add("fit", "&Fit to Window", self.viewer.fit_to_window, shortcut="Ctrl+0", enabled=viewable)
-        r.add("actual_size", "&Actual Size (100%)", self.viewer.actual_size, shortcut="Ctrl+1", enabled=viewable)
-        r.add("next", "&Next Photo", lambda: self.list_view.step(1), shortcut=["PgDown", "Ctrl+Right"],
-              enabled=lambda s: s["photos"] > 1)
-        r.add("previous", "&Previous Photo", lambda: self.list_view.step(-1), shortcut=["PgUp", "Ctrl+Left"],
-              enabled=lambda s: s["photos"] > 1)
-        r.add("colorize_selected", "Colourise &Selected", self.colorize_selected, shortcut="Ctrl+R",
-              enabled=lambda s: can_run(s) and (s["selected"] > 0 or s["current"]),
-              tip="Colourise the selected photos with the current settings")
-        r.add("colorize_all", "Colourise &All", self.colorize_all, shortcut="Ctrl+Shift+R",
-              enabled=lambda s: can_run(s) and has_photos(s), tip="Colourise every photo in the list")
-        r.add("cancel", "&Cancel", self.cancel_batch, shortcut="Esc", enabled=lambda s: s["batch"],
-              tip="Stop the batch after the current photo")
-        r.add("rescan_models", "Rescan &Models", self.reload_models,
-              tip="Look again for bundled and user models")
-        r.add("finetune", "&Fine-tune on My Photos…", self.show_finetune,
-              tip="Adapt a model to a folder of your own colour photos")
-        r.add("manage_models", "&Manage Models…", self.show_manage_models,
-              tip="See each model's card; rename or delete your own models")
-        r.add("about", "&About Colorizer…", self.show_about)
-        r.add("about_qt", "About &Qt…", lambda: QMessageBox.aboutQt(self))
-        for a in r.actions.values():
-            self.addAction(a)  # shortcuts work whatever has focus, toolbar hidden or not
-
-    def _make_menus_and_toolbar(self) -> None:
-        r = self.registry
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addActions([r["open"], r["open_folder"]])
-        self.recent_menu = QMenu("Open &Recent", self)
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        m.addMenu(self.recent_menu)
-        m.addSeparator()
-        m.addActions([r["export"], r["export_all"]])
-        m.addSeparator()
-        m.addActions([r["remove"], r["clear"]])
-        m.addSeparator()
-        m.addAction(r["quit"])
-        m = mb.addMenu("&Edit")
-        m.addAction(r["preferences"])
-        m = mb.addMenu("&View")
-        m.addActions([r[f"mode_{mode}"] for mode in PhotoViewer.MODES])
-        m.addSeparator()
-        m.addActions([r["zoom_in"], r["zoom_out"], r["fit"], r["actual_size"]])
-        m.addSeparator()
-        m.addActions([r["next"], r["previous"]])
-        m.addSeparator()
-        m.addActions([self.list_dock.toggleViewAction(), self.controls_dock.toggleViewAction()])
-        m = mb.addMenu("&Colourise")
-        m.addActions([r["colorize_selected"], r["colorize_all"], r["cancel"]])
-        m.addSeparator()
-        m.addAction(r["rescan_models"])
-        m = mb.addMenu("&Tools")
-        m.addActions([r["finetune"], r["manage_models"]])
-        m = mb.addMenu("&Help")
-        m.addActions([r["about"], r["about_qt"]])
-
-        tb = QToolBar("Main", self)
-        tb.setObjectName("toolbar_main")
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        tb.setMovable(False)
-        tb.addActions([r["open"], r["open_folder"], r["export"]])
-        tb.addSeparator()
-        tb.addActions([r[f"mode_{mode}"] for mode in PhotoViewer.MODES])
-        tb.addSeparator()
-        tb.addActions([r["zoom_out"], r["zoom_in"], r["fit"], r["actual_size"]])
-        self.addToolBar(tb)
-        self.toolbar = tb
-
-        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.list_view.addActions([r["colorize_selected"], r["export"], r["remove"]])
-
-        self.controls.add_action_button(r["colorize_selected"])
-        self.controls.add_action_button(r["colorize_all"])
-        self.controls.add_action_button(r["export_all"])
 
     # ============================================================================ state
 
