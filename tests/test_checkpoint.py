@@ -12,7 +12,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from colorizer_app.imaging.lab import normalisation
+from colorizer_app.imaging.lab import AB_SCALE, L_CENTER, L_SCALE
 from colorizer_app.models import registry
 from colorizer_app.models.checkpoint import (
     FORMAT_VERSION,
@@ -141,7 +141,7 @@ def test_metadata_survives(tmp_path):
     assert meta["format_version"] == FORMAT_VERSION
     assert meta["spec"] == m.net.spec.to_dict()
     assert meta["spec"]["widths"] == [8, 8, 16] and meta["spec"]["blocks"] == 2
-    assert meta["normalisation"] == normalisation()
+    assert meta["normalisation"] == {"l_center": L_CENTER, "l_scale": L_SCALE, "ab_scale": AB_SCALE}
     assert "app_version" in meta
     for k, v in custom.items():
         assert meta[k] == v

@@ -15,7 +15,6 @@ from colorizer_app.imaging.lab import (
     lab_to_rgb,
     lab_to_uint8,
     lightness_from_uint8,
-    normalisation,
     rgb_to_lab,
     uint8_to_lab_batch,
 )
@@ -222,13 +221,6 @@ def test_lab_to_uint8_large_non_multiple_of_stripe():
     assert np.abs(out.astype(int) - gray[..., None]).max() <= 1  # neutral: channels equal within rounding
     assert (np.diff(gray[:, 0]) >= 0).all()  # rows stay in order across stripes
     assert (gray == gray[:, :1]).all()
-
-
-def test_normalisation_returns_module_constants():
-    n = normalisation()
-    assert n == {"l_center": labmod.L_CENTER, "l_scale": labmod.L_SCALE, "ab_scale": labmod.AB_SCALE}
-    n["l_center"] = -1.0  # a caller's copy cannot change the module
-    assert normalisation()["l_center"] == labmod.L_CENTER
 
 
 def test_ab_range_covers_srgb(cube):

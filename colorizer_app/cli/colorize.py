@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..defaults import DEFAULT_SIZE
 from ..engine import Colorizer
 from ..imaging.io import OUTPUT_FORMATS, ImageError, iter_image_files, load_image, output_path, save_image
 from ..models.checkpoint import CheckpointError
@@ -20,7 +21,7 @@ def add_parser(sub) -> None:
                    help="regression, classification, gan, a user model's name, or a .safetensors file")
     p.add_argument("--temperature", type=float, help="classification: annealed-mean T (0 = mode, 1 = mean)")
     p.add_argument("--vibrance", type=float, default=1.0, help="scale the predicted colours (1 = as predicted)")
-    p.add_argument("--size", type=int, default=256, help="working resolution (short side)")
+    p.add_argument("--size", type=int, default=DEFAULT_SIZE, help="working resolution (short side)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
     p.add_argument("--format", choices=sorted(OUTPUT_FORMATS), default="png")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality")

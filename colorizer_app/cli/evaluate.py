@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from ..defaults import DEFAULT_SIZE
 from ..engine import Colorizer
 from ..imaging.io import ImageError, iter_image_files, load_image
 from ..imaging.lab import lab_to_uint8
@@ -25,7 +26,7 @@ def add_parser(sub) -> None:
                    help="model name or file; repeat to compare several")
     p.add_argument("--data", type=Path, required=True, help="folder of colour photos (ground truth)")
     p.add_argument("--temperature", type=float)
-    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--size", type=int, default=DEFAULT_SIZE)
     p.add_argument("--device", default="auto")
     p.add_argument("--limit", type=int, help="only the first N photos")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")

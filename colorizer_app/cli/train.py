@@ -11,6 +11,7 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
+from ..defaults import DEFAULT_TEMPERATURE
 from ..models import registry
 from ..models.checkpoint import CheckpointError, LoadedModel, new_model
 from ..models.networks import FAMILIES, ColorNet, NetSpec
@@ -40,7 +41,7 @@ def add_parser(sub) -> None:
     p.add_argument("--rebalance-lambda", type=float, default=0.5)
     p.add_argument("--l1-weight", type=float, default=100.0, help="gan: weight of the L1 term")
     p.add_argument("--d-warmup", type=int, default=0, help="gan: discriminator-only steps first")
-    p.add_argument("--temperature", type=float, default=0.38, help="classification: T for validation")
+    p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE, help="classification: T for validation")
     p.add_argument("--val-every", type=int, default=1000)
     p.add_argument("--val-images", type=int, default=256)
     p.add_argument("--checkpoint-every", type=int, default=250)
@@ -98,7 +99,7 @@ def run(args) -> int:
     say = (lambda m: tqdm.write(m)) if rank == 0 else (lambda m: None)
     try:
         model = _init_model(args)
-        crop = args.crop - args.crop % 8
+        crop = args.crop - args.crop % NetSpec.stride
         size = photo_size(crop)
         say(f"reading photos from {args.data} ...")
         with tqdm(unit="photo", desc="reading photos", disable=rank != 0, leave=False) as rbar:

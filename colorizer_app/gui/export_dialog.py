@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..imaging.io import OUTPUT_FORMATS, output_path
+from ..imaging.files import OUTPUT_FORMATS, output_path
 from ..session.export import SCOPES, ExportOptions
 
 FORMAT_LABELS = {"png": "PNG (lossless)", "jpg": "JPEG", "tif": "TIFF (lossless)", "webp": "WebP"}

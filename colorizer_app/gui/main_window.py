@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from ..imaging.io import SUPPORTED_EXTENSIONS
+from ..imaging.files import SUPPORTED_EXTENSIONS
 from ..models import registry
 from ..session import jobs
 from ..session.export import ExportOptions

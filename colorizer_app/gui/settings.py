@@ -15,7 +15,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QByteArray, QSettings
 
 from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
-from ..imaging.io import OUTPUT_FORMATS
+from ..imaging.files import OUTPUT_FORMATS
 from ..session.cache import DEFAULT_BUDGET
 
 ORGANIZATION = "Colorizer"

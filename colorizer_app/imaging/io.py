@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
-)
-OUTPUT_FORMATS: dict[str, str] = {"png": ".png", "jpg": ".jpg", "tif": ".tif", "webp": ".webp"}
+# Which files are photos, where outputs go and what "the same file" is live in files.py; these
+# names stay importable from here, where they were before the split.
+from .files import OUTPUT_FORMATS, SUPPORTED_EXTENSIONS, iter_image_files, output_path, same_file  # noqa: F401
+
 MAX_PIXELS: int = 250_000_000
 
 # Pillow format names we are willing to decode. Anything else (EPS, which runs Ghostscript, or
@@ -370,7 +370,7 @@ def save_image(
     image = _pixels_to_image(path, pixels)
     # An input exists, so a destination that does not cannot be one: a batch of N new outputs
     # costs no comparisons at all, instead of N x N path resolutions.
-    if os.path.lexists(path) and any(_same_file(path, Path(other)) for other in protected):
+    if os.path.lexists(path) and any(same_file(path, Path(other)) for other in protected):
         raise ImageError(path, "refusing to overwrite an input file")
     if path.is_dir():
         raise ImageError(path, "is a directory, cannot write an image there")
@@ -441,16 +441,6 @@ def _icc_matches(icc: bytes, mode: str) -> bool:
     return len(icc) >= 20 and icc[16:20] == wanted
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """True if a and b name the same file: same resolved path, or a hard link / other case."""
-    if os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b)):
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def _create_temp(path: Path) -> tuple[int, Path]:
     """Create an empty hidden sibling of `path` with the same suffix.
 
@@ -471,55 +461,3 @@ def _reason(e: BaseException) -> str:
     if isinstance(e, OSError) and e.strerror:
         return e.strerror
     return str(e) or type(e).__name__
-
-
-# --------------------------------------------------------------------------- paths
-
-
-def iter_image_files(paths: Iterable[str | Path], recursive: bool = True) -> list[Path]:
-    """Expand folders to their image files; keep explicitly named files as given.
-
-    Folder contents are sorted and skip hidden files/folders (thumbnails caches, our own
-    temporary files). Explicit files are kept even with an unknown extension so the loader
-    can tell the user what is wrong with them. Each file appears once, in argument order.
-    """
-    result: list[Path] = []
-    seen: set[str] = set()
-    for given in paths:
-        given = Path(given)
-        found = _images_in(given, recursive) if given.is_dir() else [given]
-        for p in found:
-            key = os.path.normcase(os.path.realpath(p))
-            if key not in seen:
-                seen.add(key)
-                result.append(p)
-    return result
-
-
-def _images_in(folder: Path, recursive: bool) -> list[Path]:
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")] if recursive else []
-        for name in files:
-            if name.startswith("."):
-                continue
-            if os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS:
-                found.append(Path(root) / name)
-    return sorted(found)
-
-
-def output_path(input_path: Path, out_dir: Path, fmt: str, pattern: str = "{stem}") -> Path:
-    """out_dir / (pattern with {stem} filled in + the format's extension)."""
-    ext = OUTPUT_FORMATS.get(fmt.lower()) if isinstance(fmt, str) else None
-    if ext is None:
-        valid = ", ".join(OUTPUT_FORMATS)
-        raise ValueError(f"unknown output format {fmt!r}; valid formats: {valid}")
-    try:
-        name = pattern.format(stem=Path(input_path).stem)
-    except (KeyError, IndexError, ValueError) as e:
-        raise ValueError(
-            f"invalid file name pattern {pattern!r}: only {{stem}} is available ({e})"
-        ) from e
-    if not name or name in (".", "..") or "/" in name or "\\" in name:
-        raise ValueError(f"file name pattern {pattern!r} gives an invalid file name {name!r}")
-    return Path(out_dir) / (name + ext)

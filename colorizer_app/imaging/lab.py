@@ -29,10 +29,6 @@ AB_SCALE = 110.0
 AB_RANGE = 110.0  # |a|, |b| of any sRGB colour stays below this
 
 
-def normalisation() -> dict[str, float]:
-    return {"l_center": L_CENTER, "l_scale": L_SCALE, "ab_scale": AB_SCALE}
-
-
 @functools.lru_cache(maxsize=8)
 def _rgb_from_xyz(dtype: torch.dtype) -> torch.Tensor:
     return torch.linalg.inv(torch.tensor(XYZ_FROM_RGB, dtype=torch.float64)).to(dtype)

@@ -142,9 +142,5 @@ class PatchDiscriminator(nn.Module):
         return self.net(x)
 
 
-def build_net(spec: NetSpec) -> ColorNet:
-    return ColorNet(spec)
-
-
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())

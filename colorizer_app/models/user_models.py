@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+from ..imaging.files import same_file
 from . import registry
 from .checkpoint import CheckpointError, read_safetensors, write_safetensors
 
@@ -58,7 +59,7 @@ def rename_model(path: Path, new_name: str) -> Path:
     if problem := name_problem(new_name, ignore=path):
         raise CheckpointError(problem)
     target = path.with_name(f"{file_stem(new_name)}.safetensors")
-    if target != path and target.exists() and not _same_file(target, path):
+    if target != path and target.exists() and not same_file(target, path):
         raise CheckpointError(f"{target}: a file of that name is already there")
     tensors, meta = read_safetensors(path)
     meta["name"] = new_name
@@ -66,14 +67,6 @@ def rename_model(path: Path, new_name: str) -> Path:
     if target != path:
         os.replace(path, target)
     return target
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """On a case-insensitive file system "Foo" and "foo" are the same file."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def delete_model(path: Path) -> None:

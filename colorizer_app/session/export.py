@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..imaging.io import output_path
+from ..imaging.files import output_path, path_key
 from .params import Params
-from .photos import Photo, path_key
+from .photos import Photo
 from .render import PhotoRef
 
 SCOPES = ("current", "selected", "all")

@@ -15,11 +15,12 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from ..imaging.io import ImageError, iter_image_files, load_image, save_image
+from ..imaging.files import iter_image_files, path_key
+from ..imaging.io import ImageError, load_image, save_image
 from ..models.header import CheckpointError
 from .export import ExportPlan
 from .params import Params
-from .photos import Opened, path_key
+from .photos import Opened
 from .render import PhotoRef, Renderer, thumbnail_of
 
 Progress = Callable[[int, int], None]

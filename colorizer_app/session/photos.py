@@ -10,24 +10,19 @@ from __future__ import annotations
 
 import enum
 import itertools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
+from ..imaging.files import path_key
 from .cache import DEFAULT_BUDGET, ResultsCache
 from .models import ModelStore
 from .params import Params
 from .render import PhotoRef, Renderer
 
 _photo_ids = itertools.count(1)
-
-
-def path_key(path: str | Path) -> str:
-    """The one rule for "same file" in a session: the same resolved path."""
-    return os.path.normcase(os.path.realpath(path))
 
 
 class State(enum.Enum):

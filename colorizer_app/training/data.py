@@ -21,6 +21,7 @@ from PIL import Image
 
 from ..imaging.io import ImageError, iter_image_files, load_image
 from ..imaging.lab import uint8_to_lab_batch
+from ..models.networks import NetSpec
 
 GRAY_CHROMA = 2.0  # mean ab chroma below this: a gray (or nearly gray) photo, useless for training
 CACHE_VERSION = 2
@@ -29,7 +30,7 @@ CACHE_VERSION = 2
 def photo_size(crop: int) -> int:
     """Photos are squared to this size, then cropped at random to `crop` (a multiple of 8): a
     little larger than the crop, so crops move around the photo."""
-    crop -= crop % 8
+    crop -= crop % NetSpec.stride
     return max(crop, round(crop * 1.125))
 
 

@@ -52,8 +52,12 @@ class Objective:
         self.model = model
         self.cfg = cfg
         self.net = wrap(model.net)
-        self.opt = torch.optim.AdamW(model.net.parameters(), lr=lr, weight_decay=1e-4, betas=(0.9, 0.99))
+        self.opt = self.optimizer(model.net.parameters(), lr)
         self.extra_meta: dict = {}
+
+    def optimizer(self, params, lr: float) -> torch.optim.Optimizer:
+        """The generator's optimiser (built once, here)."""
+        return torch.optim.AdamW(params, lr=lr, weight_decay=1e-4, betas=(0.9, 0.99))
 
     @property
     def optimizers(self) -> list[torch.optim.Optimizer]:
@@ -176,9 +180,11 @@ class GanObjective(Objective):
         self.disc = PatchDiscriminator(DiscSpec(l_center=spec.l_center, l_scale=spec.l_scale,
                                                 ab_scale=spec.ab_scale))
         self.disc_wrapped = wrap(self.disc)
-        self.opt = torch.optim.Adam(model.net.parameters(), lr=lr, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=lr, betas=(0.5, 0.999))
         self.step_count = 0
+
+    def optimizer(self, params, lr):
+        return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))  # pix2pix
 
     @property
     def optimizers(self):
