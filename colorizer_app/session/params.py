@@ -1,12 +1,18 @@
-"""`Params`: everything that decides one photo's colourisation; equal params give equal pixels."""
+"""`Params`: everything that decides one photo's colourisation; equal params give equal pixels.
+
+Importable without torch: the window is built (and painted) before torch has loaded."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
 
+from typing import TYPE_CHECKING
+
 from ..defaults import DEFAULT_SIZE
-from ..models.pipeline import Settings
+
+if TYPE_CHECKING:
+    from ..models.pipeline import Settings
 
 
 @dataclass(frozen=True)
@@ -17,7 +23,9 @@ class Params:
     temperature: float | None = None  # classification only
     vibrance: float = 1.0
 
-    def settings(self) -> Settings:
+    def settings(self) -> "Settings":
+        from ..models.pipeline import Settings  # torch: on the worker threads, when first needed
+
         return Settings(self.size, self.temperature, self.vibrance)
 
     def network_key(self) -> tuple:

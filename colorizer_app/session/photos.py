@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..imaging.files import path_key
+from ..process_setup import return_large_buffers
 from .cache import DEFAULT_BUDGET, ResultsCache
 from .models import ModelStore
 from .params import Params
@@ -99,6 +100,7 @@ class Session:
     and `photo_changed(photo)`."""
 
     def __init__(self, cache_budget: int = DEFAULT_BUDGET):
+        return_large_buffers()  # else freed photos stay in the heap: the budget would not bound memory
         self.photos: list[Photo] = []
         self._by_id: dict[int, Photo] = {}
         self._by_key: dict[str, Photo] = {}
