@@ -265,3 +265,38 @@ def test_engine_callbacks_wait_for_the_background_import(qtbot, monkeypatch):
     assert engine_loader.ready()
     engine_loader.call_when_loaded(lambda: calls.append("at once"))
     assert calls == ["loaded", "at once"]
+
+
+# --------------------------------------------------------------------------- PySide6 releases
+
+def pyside_requirements():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return [r for r in map(Requirement, deps) if r.name.lower() == "pyside6-essentials"]
+
+
+@pytest.mark.parametrize("python,good,bad", [
+    ("3.10", ["6.6.0", "6.11.3", "6.12.1"], ["6.12.0", "6.5.3"]),
+    ("3.11", ["6.6.0", "6.11.3", "6.12.1"], ["6.12.0"]),
+    ("3.12", ["6.6.0", "6.11.3", "6.12.0"], ["6.5.3"]),
+    ("3.13", ["6.12.0"], []),
+])
+def test_pyproject_leaves_out_pyside_releases_that_lose_none(python, good, bad):
+    """6.12.0 drops a reference to None on every void Qt call; it matters only where None is
+    mortal (before Python 3.12), so it is excluded there and allowed from 3.12 on."""
+    pytest.importorskip("tomllib")
+    env = {"python_version": python, "python_full_version": f"{python}.0"}
+    applying = [r for r in pyside_requirements() if r.marker is None or r.marker.evaluate(env)]
+    assert len(applying) == 1, applying
+    spec = applying[0].specifier
+    assert all(spec.contains(v) for v in good) and not any(spec.contains(v) for v in bad)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12")
+def test_the_installed_pyside_keeps_its_references_to_none(qtbot):
+    from colorizer_app.gui.self_check import PROBE_CALLS, none_references_lost
+
+    assert none_references_lost() < PROBE_CALLS // 2

@@ -2,18 +2,34 @@
 
 It prints how long after the start of main() the window first painted and, when photos were
 given, when the first colourised result was shown, then quits with status 0. A photo that fails
-to load or colourise, no model at all, or nothing within the time limit quits with status 1.
+to load or colourise, no model at all, nothing within the time limit, or a PySide6 that loses
+references to None (6.12.0 on Python < 3.12: a long session would abort) quits with status 1.
 benchmarks/startup.py and packaging/build_bundle.py run it; users never need it.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .photo_list import State
+from ..session.photos import State
+
+PROBE_CALLS = 1000
+
+
+def none_references_lost(calls: int = PROBE_CALLS) -> int:
+    """References to None that `calls` void Qt calls lose: 0 with a sound PySide6, `calls` or more
+    with 6.12.0 on Python < 3.12 (where a long session aborts with "none_dealloc")."""
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    before = sys.getrefcount(None)
+    for _ in range(calls):
+        label.setText("")
+    return before - sys.getrefcount(None)
 
 
 def training_problem() -> str | None:
@@ -89,6 +105,12 @@ class SelfCheck(QObject):
         if self.finished:
             return
         self.finished = True
+        lost = none_references_lost() if sys.version_info < (3, 12) else 0  # None is immortal from 3.12
+        if status == 0 and lost >= PROBE_CALLS // 2:
+            from PySide6 import __version__ as pyside
+
+            status, why = 1, (f"PySide6 {pyside} loses a reference to None on every void Qt call; a long "
+                              "session would abort (pyproject.toml names the releases to avoid)")
         print(f"self-check: {'ok' if status == 0 else 'FAILED'}: {why}", flush=True)
         self._poll.stop()
         QApplication.instance().removeEventFilter(self)
