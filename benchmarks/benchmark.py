@@ -82,13 +82,13 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     results: dict = {"threads": torch.get_num_threads(), "device": args.device, "models": {}}
-    x = torch.rand(1, 1, 256, 256) * 100
+    x = torch.rand(1, 256, 256) * 100  # L of a 256x256 image
     for family in FAMILIES:
         loaded, kind = model_for(family)
         c = Colorizer(loaded, device=args.device)
         net = c.model.net
         with torch.inference_mode():
-            ms = 1000 * best_of(lambda: c.net_ab(x), args.repeat)
+            ms = 1000 * best_of(lambda: c.decode(c.net_output(x, 256)), args.repeat)
         results["models"][family] = {"params": count_parameters(net), "weights": kind, "net_256_ms": round(ms, 1)}
         print(f"{family:<15} {count_parameters(net) / 1e6:.2f} M params ({kind}): "
               f"{ms:6.1f} ms per 256x256 image (target <= {TARGETS['net_256_ms']} ms)")

@@ -89,7 +89,7 @@ def shoot(args, tmp: Path) -> int:
     pump(lambda: not window.is_busy(), what="colourising")
     shown = next((p for p in window.photos.photos if p.name == args.photo), window.photos.photos[0])
     window.list_view.set_current_photo(shown)
-    pump(lambda: not window.is_busy() and shown.after is not None, what="the shown photo")
+    pump(lambda: not window.is_busy() and window.preview.after is not None, what="the shown photo")
 
     args.out.mkdir(parents=True, exist_ok=True)
     for mode in ("split", "side_by_side", "compare"):
