@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QImage, QWheelEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from colorizer_app.gui.qimage import half_size_levels, numpy_to_qimage, photo_qimage, qimage_to_numpy  # noqa: E402
+from colorizer_app.gui.qimage import numpy_to_qimage, qimage_to_numpy  # noqa: E402
 from colorizer_app.gui.views import EMPTY_HINT, MAX_ZOOM, MIN_ZOOM, PhotoViewer  # noqa: E402
 
 
@@ -58,43 +58,24 @@ def test_qimage_to_numpy_converts_other_formats():
     assert (out == [255, 0, 0]).all()
 
 
-@pytest.mark.parametrize("shape", [(600, 1100, 3), (600, 1100), (601, 1103, 3)])
-def test_half_size_levels_are_area_averages(shape):
-    """Each level is the 2x2 mean of the one above (skimage's downscale_local_mean as reference),
-    down to a long side of 256."""
-    from skimage.transform import downscale_local_mean
+def test_a_preview_is_drawn_where_the_photo_is_without_building_levels(qtbot):
+    """A screen-resolution preview of a larger photo fills the place of the photo, and at fit
+    zoom it is drawn as it is: no reduced copies are made on the GUI thread."""
+    from PySide6.QtCore import QSize
 
-    arr = np.random.default_rng(3).integers(0, 256, shape, dtype=np.uint8)
-    levels = half_size_levels(arr)
-    w1, h1 = (shape[1] + 1) // 2, (shape[0] + 1) // 2
-    assert [(l.width(), l.height()) for l in levels] == [(w1, h1), ((w1 + 1) // 2, (h1 + 1) // 2)]
-    factors = (2, 2, 1) if arr.ndim == 3 else (2, 2)
-    above = arr
-    for level in levels:
-        got = qimage_to_numpy(level).astype(float)
-        ref = downscale_local_mean(above.astype(float), factors)
-        h, w = above.shape[0] // 2, above.shape[1] // 2  # whole 2x2 blocks (odd edges are padded)
-        assert np.abs(got[:h, :w] - ref[:h, :w]).max() <= 0.5
-        above = qimage_to_numpy(level)
-    assert half_size_levels(arr[:300, :500]) == []  # small photos need none
-
-
-def test_viewer_uses_the_levels_a_worker_made(qtbot):
-    """Zoomed out, a pane draws from the photo's attached half-size levels instead of building
-    them on the GUI thread."""
     v = PhotoViewer()
     qtbot.addWidget(v)
     v.resize(500, 300)
     v.show()
-    arr = np.random.default_rng(4).integers(0, 256, (1200, 2000, 3), dtype=np.uint8)
-    before, after = photo_qimage(arr[..., 0].copy()), photo_qimage(arr)
-    assert len(after.half_sizes) == 2
-    v.set_images(before, after)
-    v.grab()  # paints at fit zoom (about 1/4)
+    arr = np.random.default_rng(4).integers(0, 256, (300, 500, 3), dtype=np.uint8)
+    before, after = numpy_to_qimage(arr[..., 0].copy()), numpy_to_qimage(arr)
+    v.set_images(before, after, size=QSize(2000, 1200))  # previews of a 2000 x 1200 photo
+    v.grab()
     (pane,) = v.panes()
-    levels = pane._pyramids[after.cacheKey()]
-    assert levels[1] is after.half_sizes[0] and levels[2] is after.half_sizes[1]
-    assert len(levels) == 3  # nothing more had to be built
+    assert v.photo_size() == QSize(2000, 1200) and v.zoom() == pytest.approx(0.25, abs=0.01)
+    assert len(pane._pyramids[after.cacheKey()]) == 1  # drawn at about 1:1, from itself
+    frame = qimage_to_numpy(v.grab().toImage())
+    assert frame.shape[:2] == (300, 500) and frame.std() > 20  # the photo fills the pane
 
 
 # --- the viewer -------------------------------------------------------------------------------

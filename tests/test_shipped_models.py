@@ -1,5 +1,7 @@
 """The bundled weights really colourise: trained, not random, and loaded from weights/ offline."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from skimage import data
@@ -63,9 +65,4 @@ def test_shipped_model_colourises_real_photos(bundled, family):
 
 
 def _gray_version(c: Colorizer, rgb: np.ndarray) -> np.ndarray:
-    vib = c.vibrance
-    c.vibrance = 0.0
-    try:
-        return c.colorize(rgb).rgb
-    finally:
-        c.vibrance = vib
+    return c.colorize(rgb, replace(c.settings, vibrance=0.0)).rgb

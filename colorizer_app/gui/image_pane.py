@@ -178,8 +178,8 @@ class ImagePane(QWidget):
         """`img` halved k times (area-filtered, built on demand and kept per image) so that
         zoom * 2**k is in [0.5, 1); the image itself from zoom 0.5 up."""
         levels = self._pyramids.get(img.cacheKey())
-        if levels is None:  # workers attach the levels they made (qimage.photo_qimage); else built here
-            levels = self._pyramids[img.cacheKey()] = [img, *getattr(img, "half_sizes", ())]
+        if levels is None:  # previews are at screen resolution: levels are rarely needed
+            levels = self._pyramids[img.cacheKey()] = [img]
         k = max(0, math.floor(-math.log2(zoom))) if zoom < MIPMAP_BELOW_ZOOM else 0
         while len(levels) <= k:
             last = levels[-1]

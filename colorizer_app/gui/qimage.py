@@ -11,9 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
-__all__ = ["numpy_to_qimage", "qimage_to_numpy", "half_size_levels", "photo_qimage"]
-
-SMALLEST_LEVEL = 256  # half-size levels stop before their long side drops under this
+__all__ = ["numpy_to_qimage", "qimage_to_numpy"]
 
 
 def numpy_to_qimage(arr: np.ndarray) -> QImage:
@@ -59,35 +57,3 @@ def qimage_to_numpy(img: QImage) -> np.ndarray:
     buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
     out = buf[:, : w * channels].copy()
     return out.reshape(h, w) if channels == 1 else out.reshape(h, w, 3)
-
-
-def half_size_levels(arr: np.ndarray, smallest: int = SMALLEST_LEVEL) -> list[QImage]:
-    """The photo at 1/2, 1/4, ... (2x2 area average) while the long side stays >= `smallest`.
-
-    The viewer draws a zoomed-out photo from the level nearest its zoom. Made here with numpy on
-    the worker thread (numpy releases the GIL; QImage.scaled holds it), a 12 MP photo's levels no
-    longer cost the GUI thread 50-70 ms at its first paint.
-    """
-    levels = []
-    a = np.asarray(arr)
-    while max(a.shape[:2]) // 2 >= smallest:
-        h, w = a.shape[:2]
-        if h % 2 or w % 2:  # repeat the last row / column so every output pixel averages four
-            a = np.pad(a, ((0, h % 2), (0, w % 2)) + ((0, 0),) * (a.ndim - 2), mode="edge")
-        acc = a[0::2, 0::2].astype(np.uint16)
-        acc += a[1::2, 0::2]
-        acc += a[0::2, 1::2]
-        acc += a[1::2, 1::2]
-        acc += 2
-        acc >>= 2
-        a = acc.astype(np.uint8)
-        levels.append(numpy_to_qimage(a))
-    return levels
-
-
-def photo_qimage(arr: np.ndarray) -> QImage:
-    """numpy_to_qimage for a photo the viewer will show, with its half-size levels attached
-    (as `half_sizes`), built on the calling (worker) thread."""
-    img = numpy_to_qimage(arr)
-    img.half_sizes = half_size_levels(arr)
-    return img
