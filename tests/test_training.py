@@ -525,3 +525,25 @@ def test_aux_without_labels_is_refused(tmp_path, app_dirs, capsys):
                    "--out", str(tmp_path / "x.safetensors"), *COMMON])
     assert rc == 2
     assert "no labelled photos" in capsys.readouterr().err
+
+
+def test_crop_sampler_cuts_whole_windows_with_flips_and_labels():
+    """Each photo's pixels encode (row, column, photo): every crop must be one contiguous window of
+    one photo, mirrored left-right about half the time, with that photo's label."""
+    n, s, crop = 5, 40, 24
+    rows, cols = np.mgrid[0:s, 0:s]
+    images = np.stack([np.stack([rows, cols, np.full_like(rows, i)], -1) for i in range(n)]).astype(np.uint8)
+    photos = PhotoSet(images, [f"p{i}" for i in range(n)], labels=np.arange(n) * 10)
+    sampler = data_mod.CropSampler(photos, crop, batch=64, seed=3)
+    batch, labels = sampler.next_with_labels()
+    assert batch.shape == (64, crop, crop, 3) and batch.dtype == torch.uint8
+    b = batch.long()
+    assert (b[:, 1:, :, 0] - b[:, :-1, :, 0] == 1).all()  # rows in order
+    step = b[:, :, 1:, 1] - b[:, :, :-1, 1]
+    flipped = (step == -1).all(dim=(1, 2))
+    assert ((step == 1).all(dim=(1, 2)) | flipped).all()  # columns in order, or mirrored
+    assert 10 < int(flipped.sum()) < 54
+    photo = b[:, 0, 0, 2]
+    assert (b[..., 2] == photo[:, None, None]).all()  # one photo per crop
+    assert torch.equal(labels, photo * 10)
+    assert b[..., 0].max() < s and b[..., 1].max() < s

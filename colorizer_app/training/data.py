@@ -167,38 +167,43 @@ class _Serial:
 
 
 class CropSampler:
-    """Endless random crops with horizontal flips, as uint8 (B, crop, crop, 3) tensors."""
+    """Endless random crops with horizontal flips, as uint8 (B, crop, crop, 3) tensors.
 
-    def __init__(self, photos: PhotoSet, crop: int, batch: int, seed: int = 0):
+    The photos live on `device` (on a GPU the whole pool fits in its memory) and a batch is cut
+    with one gather, so the sampler keeps up with a GPU; the random numbers come from a CPU
+    generator, so a run is the same on every device.
+    """
+
+    def __init__(self, photos: PhotoSet, crop: int, batch: int, seed: int = 0,
+                 device: torch.device | str = "cpu"):
         if len(photos) == 0:
             raise ValueError("no usable photos to train on")
         if crop > photos.size:
             raise ValueError(f"crop {crop} is larger than the cached photos ({photos.size})")
-        self.images = torch.from_numpy(np.ascontiguousarray(photos.images))
+        self.device = torch.device(device)
+        self.images = torch.from_numpy(np.ascontiguousarray(photos.images)).to(self.device)
         self.labels = None if photos.labels is None else torch.from_numpy(photos.labels)
         self.crop, self.batch = crop, batch
         self.gen = torch.Generator().manual_seed(seed)
+        self._span = torch.arange(crop, device=self.device)
 
     def next_with_labels(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """A batch of crops and the labels of the photos they came from (None without labels)."""
-        n, s = self.images.shape[0], self.images.shape[1]
-        idx = torch.randint(n, (self.batch,), generator=self.gen)
+        idx = torch.randint(self.images.shape[0], (self.batch,), generator=self.gen)
         labels = self.labels[idx] if self.labels is not None else None
-        return self._crops(idx, s), labels
+        return self._crops(idx), labels
 
     def next(self) -> torch.Tensor:
-        n, s = self.images.shape[0], self.images.shape[1]
-        return self._crops(torch.randint(n, (self.batch,), generator=self.gen), s)
+        return self._crops(torch.randint(self.images.shape[0], (self.batch,), generator=self.gen))
 
-    def _crops(self, idx: torch.Tensor, s: int) -> torch.Tensor:
-        offs = torch.randint(s - self.crop + 1, (self.batch, 2), generator=self.gen)
-        flips = torch.rand(self.batch, generator=self.gen) < 0.5
-        out = torch.empty((self.batch, self.crop, self.crop, 3), dtype=torch.uint8)
-        for i in range(self.batch):
-            y, x = offs[i].tolist()
-            patch = self.images[idx[i], y:y + self.crop, x:x + self.crop]
-            out[i] = patch.flip(1) if flips[i] else patch
-        return out
+    def _crops(self, idx: torch.Tensor) -> torch.Tensor:
+        s = self.images.shape[1]
+        offs = torch.randint(s - self.crop + 1, (self.batch, 2), generator=self.gen).to(self.device)
+        flips = (torch.rand(self.batch, generator=self.gen) < 0.5).to(self.device)
+        rows = offs[:, :1] + self._span  # (B, crop)
+        cols = offs[:, 1:] + torch.where(flips[:, None], self._span.flip(0), self._span)
+        idx = idx.to(self.device)
+        return self.images[idx[:, None, None], rows[:, :, None], cols[:, None, :]]
 
 
 def lab_batch(rgb: torch.Tensor, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:

@@ -133,7 +133,8 @@ class Trainer:
         self.objective = OBJECTIVES[cfg.family](model, cfg.loss, cfg.lr, wrap=wrap, prior_sample=prior_sample)
         for m in self.objective.modules().values():
             m.to(self.device).train()
-        self.sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed * 1000 + self.rank)
+        self.sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed * 1000 + self.rank,
+                                   device=self.device)
         self.use_bf16 = bf16_supported(self.device) if cfg.bf16 is None else cfg.bf16
 
     @property
