@@ -60,12 +60,16 @@ def test_the_steps_make_what_colorize_makes():
     pixels = data.camera()[::3, ::4].copy()  # 171 x 128
     L = pipeline.lightness(pixels)
     out = pipeline.network_output(m, pipeline.working_L(L, 64, m.net.spec.stride))
-    assert out.working == (86, 64) and out.padded == (88, 64) and out.nbytes == out.raw.numel() * 4
+    assert out.working == (86, 64) and out.raw.shape[-2:] == out.guide.shape[-2:] == (22, 16)  # 88 x 64 / 4
     ab_low = pipeline.decode(m, out)[0]
-    assert ab_low.shape == (2, 86, 64)
-    ab = pipeline.upsample_ab(ab_low, L)
+    assert ab_low.shape == (2, 22, 16)
+    ab = pipeline.upsample_ab(ab_low, L, out)
     assert ab.shape == (2, 171, 128)
-    assert torch.equal(pipeline.upsample_ab(ab, L), ab)  # already that size: the same values
+    screen = pipeline.upsample_ab(ab_low, L[:, ::2, ::2], out)  # any size of the photo's lightness
+    assert screen.shape == (2, 86, 64)
+    assert pipeline.upsample_ab(ab_low, L, out, "bilinear").shape == (2, 171, 128)
+    with pytest.raises(ValueError):
+        Settings(upsample="nearest")
     rgb = pipeline.merge(L, ab)
     np.testing.assert_array_equal(rgb, pipeline.colorize(m, pixels, Settings(size=64)))
     np.testing.assert_array_equal(rgb, Colorizer(m, device="cpu", size=64).colorize(pixels).rgb)

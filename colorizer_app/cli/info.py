@@ -29,6 +29,7 @@ def run(args) -> int:
     for e in entries:
         m = e.meta.get("val_metrics", {})
         figures = (f"val PSNR {m['psnr']:.2f} dB, AuC {m['auc']:.3f}, colourfulness {100 * m['colourfulness_ratio']:.0f}%"
+                   + (f", wrong colour {100 * m['wrong_colour']:.2f}%" if "wrong_colour" in m else "")
                    if m else "no validation figures")
         where = "bundled" if e.bundled else "user"
         print(f"  {e.name:<16} {e.family:<15} {where:<8} steps {e.meta.get('steps', '?'):>6}  {figures}")

@@ -20,7 +20,7 @@ from ..defaults import DEFAULT_SIZE
 from ..imaging.io import is_colour_pixels
 from ..models import pipeline, registry
 from ..models.checkpoint import LoadedModel
-from ..models.pipeline import NetOutput, Settings
+from ..models.pipeline import UPSAMPLERS, NetOutput, Settings  # noqa: F401  (UPSAMPLERS: the CLI's choices)
 from .device import DeviceChoice, choose_device
 
 
@@ -35,10 +35,10 @@ class ColorizeResult:
 class Colorizer:
     def __init__(self, model: LoadedModel | str | Path = "classification", device: str = "auto",
                  size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
-                 on_warning: Callable[[str], None] | None = None):
+                 on_warning: Callable[[str], None] | None = None, upsample: str = "guided"):
         self.model = model if isinstance(model, LoadedModel) else registry.load(model)
         self.on_warning = on_warning or (lambda msg: None)
-        self.settings = Settings(int(size), temperature, float(vibrance)).for_model(self.model)
+        self.settings = Settings(int(size), temperature, float(vibrance), upsample).for_model(self.model)
         self._use_device(device)
 
     def _use_device(self, request: str) -> None:
@@ -72,7 +72,7 @@ class Colorizer:
             return pipeline.network_output(self.model, L_work, self.device)
 
     def decode(self, out: NetOutput, settings: Settings | None = None) -> torch.Tensor:
-        """ab (2, h, w) at the working size, for these settings' temperature."""
+        """ab (2, h', w') at the network's resolution, for these settings' temperature."""
         return pipeline.decode(self.model, out, self.resolve(settings).temperature)[0]
 
     def colorize(self, pixels: np.ndarray, settings: Settings | None = None) -> ColorizeResult:
@@ -80,5 +80,6 @@ class Colorizer:
         s = self.resolve(settings)
         t0 = time.perf_counter()
         L = pipeline.lightness(pixels)
-        rgb = pipeline.render(L, self.decode(self.net_output(L, s.size), s), s.vibrance)
+        out = self.net_output(L, s.size)
+        rgb = pipeline.render(L, self.decode(out, s), out, s)
         return ColorizeResult(rgb, is_colour_pixels(pixels), time.perf_counter() - t0, self.choice.label)

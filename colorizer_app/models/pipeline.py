@@ -2,10 +2,12 @@
 writes, and what training validation and the fine-tune preview measure are all made here.
 
     pixels -> lightness (full resolution) -> working_L (short side `size`, aspect kept)
-           -> network_output (padded to the stride; logits or ab at 1/4)
-           -> decode (annealed mean for classification; ab at the working size)
-           -> upsample_ab (to the lightness it is merged with) -> merge (vibrance, Lab -> sRGB
-              with gamut mapping that keeps the photo's own lightness)
+           -> network_output (padded to the stride; logits or ab at 1/4, and the guide: the
+              working L on that grid)
+           -> decode (annealed mean for classification; ab at the network's resolution)
+           -> upsample_ab (to the lightness it is merged with: guided by it, so colour keeps to
+              the photo's own edges, or bilinear) -> merge (vibrance, Lab -> sRGB with gamut
+              mapping that keeps the photo's own lightness)
 
 The network's output is the expensive step and does not depend on temperature or vibrance, so
 callers keep it (`NetOutput`) and redo only `decode` and `render` when those change, at whatever
@@ -22,8 +24,12 @@ import torch.nn.functional as F
 
 from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
 from ..imaging.lab import lab_to_uint8, lightness_from_uint8
+from ..imaging.upsample import bilinear_upsample, guided_upsample
 from .bins import annealed_mean
 from .checkpoint import LoadedModel
+
+
+UPSAMPLERS = ("guided", "bilinear")  # guided: colour follows the photo's own edges at full size
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,11 @@ class Settings:
     size: int = DEFAULT_SIZE  # short side of the image the network sees
     temperature: float | None = None  # classification only; None: the model's own default
     vibrance: float = 1.0
+    upsample: str = "guided"  # one of UPSAMPLERS
+
+    def __post_init__(self) -> None:
+        if self.upsample not in UPSAMPLERS:
+            raise ValueError(f"unknown upsampling {self.upsample!r} (known: {', '.join(UPSAMPLERS)})")
 
     def for_model(self, model: LoadedModel) -> "Settings":
         """The temperature resolved for this model (None for families without one)."""
@@ -44,16 +55,21 @@ class Settings:
 
 @dataclass(frozen=True)
 class NetOutput:
-    """The network's raw output for one photo at one working size: logits over the ab bins
-    (classification) or ab (regression, gan), at 1/4 of the padded working size, on the CPU."""
+    """The network's raw output for photos at one working size: logits over the ab bins
+    (classification) or ab (regression, gan), at 1/out_stride of the padded working size, on the
+    CPU; with the working L averaged onto the same grid, which guides the upsampling."""
 
-    raw: torch.Tensor  # (1, C, h', w') float32
-    padded: tuple[int, int]  # the working size padded to the stride
-    working: tuple[int, int]  # the working size itself
+    raw: torch.Tensor  # (B, C, h', w') float32
+    guide: torch.Tensor  # (B, 1, h', w') float32
+    working: tuple[int, int]  # the working size (h, w), before padding
+    out_stride: int  # working pixels per output pixel
 
     @property
     def nbytes(self) -> int:
-        return self.raw.numel() * self.raw.element_size()
+        return (self.raw.numel() + self.guide.numel()) * 4
+
+    def item(self, i: int) -> "NetOutput":
+        return NetOutput(self.raw[i:i + 1], self.guide[i:i + 1], self.working, self.out_stride)
 
 
 def default_temperature(model: LoadedModel) -> float:
@@ -89,40 +105,42 @@ def working_L(L: torch.Tensor, size: int, stride: int) -> torch.Tensor:
 @torch.inference_mode()
 def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.device | str = "cpu") -> NetOutput:
     """Run the network on (B, 1, h, w) L, padded (replicate) to its stride. Half precision on CUDA."""
-    stride = model.net.spec.stride
+    spec = model.net.spec
     h, w = L_work.shape[-2:]
-    ph, pw = (-h) % stride, (-w) % stride
+    ph, pw = (-h) % spec.stride, (-w) % spec.stride
     x = F.pad(L_work, (0, pw, 0, ph), mode="replicate") if ph or pw else L_work
     device = torch.device(device)
+    guide = F.avg_pool2d(x.float().cpu(), spec.out_stride)
     x = x.to(device)
     if device.type == "cuda":
         with torch.autocast("cuda", dtype=torch.float16):
             out = model.net(x)
     else:
         out = model.net(x)
-    return NetOutput(out.float().cpu(), (h + ph, w + pw), (h, w))
+    return NetOutput(out.float().cpu(), guide, (h, w), spec.out_stride)
 
 
 @torch.inference_mode()
 def decode(model: LoadedModel, out: NetOutput, temperature: float | None = None) -> torch.Tensor:
-    """Network output -> ab (B, 2, h, w) at the working size (padding cropped off)."""
-    raw = out.raw
-    if model.family == "classification":
-        t = default_temperature(model) if temperature is None else temperature
-        raw = annealed_mean(raw, model.bins, t)
-    ab = F.interpolate(raw, size=out.padded, mode="bilinear", align_corners=False)
-    h, w = out.working
-    return ab[..., :h, :w]
+    """Network output -> ab (B, 2, h', w') at the network's resolution."""
+    if model.family != "classification":
+        return out.raw
+    t = default_temperature(model) if temperature is None else temperature
+    return annealed_mean(out.raw, model.bins, t)
 
 
 @torch.inference_mode()
-def upsample_ab(ab_low: torch.Tensor, L_full: torch.Tensor) -> torch.Tensor:
-    """ab (2, h, w) at the working size -> (2, H, W) at the size of the lightness `L_full`
-    (1, H, W) it will be merged with. Bilinear today; the one place for an edge-aware
-    (guided by L_full) upsampler."""
-    if ab_low.shape[-2:] == L_full.shape[-2:]:
-        return ab_low.clone()
-    return F.interpolate(ab_low[None], size=L_full.shape[-2:], mode="bilinear", align_corners=False)[0]
+def upsample_ab(ab_low: torch.Tensor, L: torch.Tensor, out: NetOutput, method: str = "guided") -> torch.Tensor:
+    """ab (2, h', w') of one photo at the network's resolution -> (2, H, W) at the size of the
+    lightness `L` (1, H, W) it will be merged with: the photo's full size, or a screen-size
+    view of it. The low grid is mapped onto L exactly (the padding falls off its edges);
+    `guided` follows L's edges (imaging/upsample.py), `bilinear` does not."""
+    H, W = L.shape[-2:]
+    h, w = out.working
+    scale = (out.out_stride * H / h, out.out_stride * W / w)
+    if method == "bilinear":
+        return bilinear_upsample(ab_low, (H, W), scale)
+    return guided_upsample(ab_low, out.guide[0], L, scale)
 
 
 @torch.inference_mode()
@@ -134,9 +152,9 @@ def merge(L: torch.Tensor, ab: torch.Tensor, vibrance: float = 1.0) -> np.ndarra
     return lab_to_uint8(L.cpu(), ab.cpu()).numpy()
 
 
-def render(L: torch.Tensor, ab_low: torch.Tensor, vibrance: float = 1.0) -> np.ndarray:
+def render(L: torch.Tensor, ab_low: torch.Tensor, out: NetOutput, settings: Settings = Settings()) -> np.ndarray:
     """The colour photo at the resolution of `L`: upsample_ab, then merge."""
-    return merge(L, upsample_ab(ab_low, L), vibrance)
+    return merge(L, upsample_ab(ab_low, L, out, settings.upsample), settings.vibrance)
 
 
 def colorize(model: LoadedModel, pixels: np.ndarray, settings: Settings = Settings(),
@@ -145,4 +163,4 @@ def colorize(model: LoadedModel, pixels: np.ndarray, settings: Settings = Settin
     settings = settings.for_model(model)
     L = lightness(pixels)
     out = network_output(model, working_L(L, settings.size, model.net.spec.stride), device)
-    return render(L, decode(model, out, settings.temperature)[0], settings.vibrance)
+    return render(L, decode(model, out, settings.temperature)[0], out, settings)

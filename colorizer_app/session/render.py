@@ -102,7 +102,7 @@ class Renderer:
         from ..models.pipeline import render
 
         out, c, computed = self.network(ref, params)
-        rgb = render(L, c.decode(out, params.settings()), params.vibrance)
+        rgb = render(L, c.decode(out, params.settings()), out, params.settings())
         return Rendered(rgb, time.perf_counter() - t0, c.choice.label, computed)
 
     def preview(self, ref: PhotoRef, params: Params, long_side: int) -> Rendered:
@@ -128,7 +128,7 @@ class Renderer:
         out, c, computed = self.network(ref, params, L)
         from ..models.pipeline import render
 
-        rgb = render(L, c.decode(out, params.settings()), params.vibrance)
+        rgb = render(L, c.decode(out, params.settings()), out, params.settings())
         if keep:
             self.cache.put(key, rgb)
         return Rendered(rgb, time.perf_counter() - t0, c.choice.label, computed)
