@@ -1,4 +1,4 @@
-"""The Colorizer engine: device choice, preprocessing, batching and postprocessing."""
+"""The Colorizer engine: a model on a device (CUDA, MPS or the CPU) running the one pipeline."""
 
 from .colorizer import ColorizeResult, Colorizer
 from .device import DeviceChoice, available_devices, choose_device
