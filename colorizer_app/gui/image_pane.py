@@ -250,7 +250,7 @@ class ImagePane(QWidget):
         """The empty state: a dashed drop zone with the hint, so the first step is obvious."""
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         frame = QRectF(self.rect()).adjusted(24, 24, -24, -24)
-        if frame.width() > 80 and frame.height() > 60:
+        if text == EMPTY_HINT and frame.width() > 80 and frame.height() > 60:  # a drop zone; not round a message
             pen = QPen(HINT_FRAME, 2, Qt.PenStyle.DashLine)
             pen.setDashPattern([6, 4])
             p.setPen(pen)

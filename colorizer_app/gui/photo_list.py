@@ -27,6 +27,7 @@ class PhotoListModel(QAbstractListModel):
         super().__init__(parent)
         self.session = session
         self._rows: dict[int, int] | None = None  # photo id -> row, rebuilt after removals
+        self._icons: dict[int, QPixmap] = {}  # photo id -> its thumbnail, made on the GUI thread
         session.subscribe(self)
 
     @property
@@ -55,14 +56,14 @@ class PhotoListModel(QAbstractListModel):
             return photo
         return None
 
-    @staticmethod
-    def icon(photo: Photo) -> QPixmap | None:
+    def icon(self, photo: Photo) -> QPixmap | None:
         image = photo.result_thumbnail if photo.result_thumbnail is not None else photo.thumbnail
         if image is None:
             return None
-        if photo.view is None:  # the pixmap is made once per thumbnail, on the GUI thread
-            photo.view = QPixmap.fromImage(numpy_to_qimage(image))
-        return photo.view
+        pixmap = self._icons.get(photo.id)
+        if pixmap is None:
+            pixmap = self._icons[photo.id] = QPixmap.fromImage(numpy_to_qimage(image))
+        return pixmap
 
     def row_of(self, photo: Photo) -> int:
         if self._rows is None:
@@ -78,6 +79,8 @@ class PhotoListModel(QAbstractListModel):
 
     def photos_removed(self, photos: list[Photo]) -> None:
         """Called before the session drops them: one reset for many rows, row by row for a few."""
+        for photo in photos:
+            self._icons.pop(photo.id, None)
         if len(photos) > 8:
             self.beginResetModel()
             gone = {p.id for p in photos}
@@ -94,6 +97,7 @@ class PhotoListModel(QAbstractListModel):
                 self.endRemoveRows()
 
     def photo_changed(self, photo: Photo) -> None:
+        self._icons.pop(photo.id, None)  # its thumbnail may be new
         row = self.row_of(photo)
         if row >= 0:
             idx = self.index(row)

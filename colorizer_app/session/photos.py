@@ -12,7 +12,7 @@ import enum
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import numpy as np
 
@@ -51,7 +51,6 @@ class Photo:
     seconds: float = 0.0
     device: str = ""
     pending: int | None = None  # the only request whose result is still wanted
-    view: Any = field(default=None, repr=False)  # the GUI's cached icon (any type)
 
     def __post_init__(self) -> None:
         self.key = self.key or path_key(self.path)
@@ -170,7 +169,6 @@ class Session:
         photo.size, photo.is_colour = info.size, info.is_colour
         photo.exif, photo.icc_profile, photo.thumbnail = info.exif, info.icc_profile, info.thumbnail
         photo.state, photo.error = State.WAITING, ""
-        photo.view = None
         self.changed(photo)
         return photo
 
@@ -204,7 +202,6 @@ class Session:
         photo.params = params
         if thumbnail is not None:
             photo.result_thumbnail = thumbnail
-            photo.view = None
         if seconds:
             photo.seconds, photo.device = seconds, device
         photo.state, photo.error, photo.pending = State.DONE, "", None
