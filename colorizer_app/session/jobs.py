@@ -8,6 +8,7 @@ so every job is tested by iterating it.
 
 from __future__ import annotations
 
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,7 +146,10 @@ def colourise(renderer: Renderer, refs: list[PhotoRef], params: Params, on_progr
         yield Started(ref.id)
         try:
             L = lightness(renderer.image(ref).pixels)
+            t0 = time.perf_counter()
+            renderer.network(ref, params, L)  # the full lightness is at hand: the network needs no other
             r = renderer.render(ref, params, _thumb_L(L))
+            r.seconds = time.perf_counter() - t0  # the network and the thumbnail
             yield Coloured(ref.id, params, r.rgb, r.seconds, r.device)
         except Exception as e:
             yield Failed(ref.id, reason(e))
