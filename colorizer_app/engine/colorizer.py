@@ -16,12 +16,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .. import cpu_threads
 from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
 from ..imaging.lab import lab_to_uint8, lightness_from_uint8
 from ..models import registry
 from ..models.bins import annealed_mean
 from ..models.checkpoint import LoadedModel
 from .device import DeviceChoice, choose_device
+from .output_check import check_ab
+from .torch_threads import torch_threads
 
 BATCH_MAX_PIXELS = 4_000_000  # larger photos are colourised one at a time
 
@@ -52,7 +55,8 @@ def working_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
 class Colorizer:
     def __init__(self, model: LoadedModel | str | Path = "classification", device: str = "auto",
                  size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
-                 on_warning: Callable[[str], None] | None = None):
+                 on_warning: Callable[[str], None] | None = None, threads: int | None = None):
+        self.threads = threads  # CPU threads (cpu_threads.py); None: the process default
         self.model = model if isinstance(model, LoadedModel) else registry.load(model)
         self.on_warning = on_warning or (lambda msg: None)
         self.size = int(size)
@@ -103,10 +107,16 @@ class Colorizer:
 
     def net_ab(self, L_work: torch.Tensor) -> torch.Tensor:
         try:
-            return self._net_ab(L_work)
+            with torch_threads(cpu_threads.network_threads(self._threads())):
+                ab = self._net_ab(L_work)
         except torch.cuda.OutOfMemoryError as e:
             self._fallback_to_cpu(e)
-            return self._net_ab(L_work)
+            return self.net_ab(L_work)
+        check_ab(ab, self.model.name, self.temperature if self.model.family == "classification" else None)
+        return ab
+
+    def _threads(self) -> int:
+        return cpu_threads.process_default() if self.threads is None else self.threads
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -115,20 +125,23 @@ class Colorizer:
             raise TypeError("Colorizer expects uint8 pixels (imaging.io.load_image gives them)")
         if pixels.ndim == 3 and pixels.shape[2] == 1:
             pixels = pixels[..., 0]
-        return lightness_from_uint8(torch.from_numpy(np.ascontiguousarray(pixels)))
+        return lightness_from_uint8(np.ascontiguousarray(pixels), cpu_threads.pixel_workers(self._threads()))
 
     def _work_L(self, L: torch.Tensor) -> torch.Tensor:
         h, w = L.shape[-2:]
         wh, ww = working_shape(h, w, self.size, self.model.net.spec.stride)
         if (wh, ww) == (h, w):
             return L[None]
-        return F.interpolate(L[None], size=(wh, ww), mode="bilinear", align_corners=False, antialias=True)
+        with torch_threads(cpu_threads.network_threads(self._threads())):
+            return F.interpolate(L[None], size=(wh, ww), mode="bilinear", align_corners=False, antialias=True)
 
     def _finish(self, L: torch.Tensor, ab_work: torch.Tensor) -> np.ndarray:
-        ab = F.interpolate(ab_work[None], size=L.shape[-2:], mode="bilinear", align_corners=False)[0]
-        if self.vibrance != 1.0:
-            ab.mul_(self.vibrance)
-        return lab_to_uint8(L, ab).numpy()
+        threads = self._threads()
+        with torch_threads(cpu_threads.network_threads(threads)):
+            ab = F.interpolate(ab_work[None], size=L.shape[-2:], mode="bilinear", align_corners=False)[0]
+            if self.vibrance != 1.0:
+                ab.mul_(self.vibrance)
+        return lab_to_uint8(L, ab, cpu_threads.pixel_workers(threads)).numpy()
 
     def colorize(self, pixels: np.ndarray) -> ColorizeResult:
         """uint8 (H, W) or (H, W, 3) -> colour (H, W, 3) uint8 of the same size."""
