@@ -16,7 +16,7 @@ import stat
 import struct
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -101,6 +101,10 @@ class ImageError(Exception):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.problem}"
+
+
+class SaveAbandoned(ImageError):
+    """save_image was told to stop before its file was in place; nothing was written."""
 
 
 @dataclass(eq=False)
@@ -440,13 +444,15 @@ def save_image(
     quality: int = 95,
     protected: Iterable[str | Path] = (),
     png: str = "fast",
+    should_stop: Callable[[], bool] | None = None,
 ) -> Path:
     """Write uint8 (H, W) or (H, W, 3) pixels atomically; format from the extension.
 
     The data goes to a hidden temporary file beside the target and is renamed over it only
     once complete, so a crash or error never leaves a half-written photo. Refuses to replace
     any file in `protected` (the inputs). EXIF/ICC are carried where the format allows. `png`:
-    "fast" or "small" (PNG_COMPRESSION).
+    "fast" or "small" (PNG_COMPRESSION). `should_stop`, asked once the data is written and
+    before the rename: True abandons the save (SaveAbandoned), leaving no file at all.
     """
     path = Path(path)
     fmt = _WRITE_FORMATS.get(path.suffix.lower())
@@ -474,13 +480,15 @@ def save_image(
     try:
         with os.fdopen(fd, "wb") as f:
             image.save(f, format=fmt, **options)
+        if should_stop is not None and should_stop():
+            raise SaveAbandoned(path, "not written: stopped")
         os.replace(tmp, path)
     except BaseException as e:  # also Ctrl-C: never leave the temporary file behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        if not isinstance(e, Exception):
+        if not isinstance(e, Exception) or isinstance(e, SaveAbandoned):
             raise
         raise ImageError(path, f"cannot write image: {_reason(e)}") from e
     return path
@@ -604,8 +612,8 @@ def iter_image_files(paths: Iterable[str | Path], recursive: bool = True,
     """Expand folders to their image files; keep explicitly named files as given.
 
     Folder contents are sorted and skip hidden files/folders (thumbnails caches, our own
-    temporary files) and `skip_folders` (the output folder, when it lies inside an input
-    folder: earlier outputs are not inputs). Explicit files are kept even with an unknown
+    temporary files) and the subfolders named in `skip_folders` (the output folder, when it
+    lies inside an input folder: earlier outputs are not inputs). Explicit files are kept even with an unknown
     extension so the loader can tell the user what is wrong with them. Each file appears once,
     in argument order.
     """
@@ -625,8 +633,6 @@ def iter_image_files(paths: Iterable[str | Path], recursive: bool = True,
 
 def _images_in(folder: Path, recursive: bool, skip: set[str] = frozenset()) -> list[Path]:
     found = []
-    if os.path.normcase(os.path.realpath(folder)) in skip:
-        return found
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".") and
                    os.path.normcase(os.path.realpath(os.path.join(root, d))) not in skip] if recursive else []
