@@ -102,7 +102,7 @@ def test_temporary_files_of_a_killed_run_are_removed_on_the_next(weights, tmp_pa
 
 # --- the output folder -------------------------------------------------------------------------
 
-def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(weights, tmp_path, capsys):
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_photo(weights, tmp_path, capsys):
     src = photo_folder(tmp_path / "in", 2)
     blocker = tmp_path / "out"
     blocker.write_text("a file where the folder should be")
@@ -114,7 +114,7 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(weig
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
-def test_a_read_only_output_folder_is_refused_before_any_work(weights, tmp_path, capsys):
+def test_a_read_only_output_folder_is_refused_before_any_photo(weights, tmp_path, capsys):
     src = photo_folder(tmp_path / "in", 2)
     out = tmp_path / "readonly"
     out.mkdir()

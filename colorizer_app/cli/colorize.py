@@ -75,18 +75,14 @@ def run(args) -> int:
 def _run(args, stop: StopSignals) -> int:
     warn = lambda msg: tqdm.write(f"warning: {msg}", file=sys.stderr)  # noqa: E731
     try:
-        check_writable_folder(args.out)  # before any work: a read-only folder is found at once
-    except ImageError as e:
+        colorizer = Colorizer(args.model, device=args.device, size=args.size, threads=args.threads,
+                              temperature=args.temperature, vibrance=args.vibrance, on_warning=warn)
+        check_writable_folder(args.out)  # before any photo: a read-only folder is found at once
+    except (CheckpointError, ImageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     for stale in remove_stale_temp_files(args.out):
         tqdm.write(f"note: removed {stale.name}, left in {args.out} by a run that was killed")
-    try:
-        colorizer = Colorizer(args.model, device=args.device, size=args.size, threads=args.threads,
-                              temperature=args.temperature, vibrance=args.vibrance, on_warning=warn)
-    except CheckpointError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
     files = inputs_without_outputs(iter_image_files(args.inputs, skip_folders=[args.out]), args)
     missing = [p for p in args.inputs if not p.exists()]
     if not files and not missing:
