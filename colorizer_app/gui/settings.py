@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from .. import cpu_threads
 from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
 from ..imaging.io import OUTPUT_FORMATS
 
@@ -79,6 +80,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("prefs/restore_controls", bool, True, doc="start with the last used controls, not the defaults"),
     Key("prefs/recent_max", int, 10, _between(0, 50)),
     Key("prefs/auto_colorize", bool, True, doc="colourise the photo on view when it has no result"),
+    Key("prefs/threads", int, cpu_threads.AUTO, _between(0, cpu_threads.MAX_THREADS),
+        doc="CPU threads for colourising (cpu_threads.py); 0 = automatic, which holds up under load"),
 )
 KEYS: dict[str, Key] = {k.name: k for k in SCHEMA}
 
