@@ -231,7 +231,7 @@ def test_a_model_whose_colours_are_not_finite_writes_nothing_and_says_why(tmp_pa
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.parametrize("args, words", [(["--vibrance", "nan"], "--vibrance"), (["--temperature", "2"], "--temperature"),
+@pytest.mark.parametrize("args, words", [(["--vibrance", "nan"], "--vibrance"), (["--temperature", "-1"], "--temperature"),
                                          (["--threads", "-1"], "--threads"), (["--size", "0"], "--size")])
 def test_arguments_that_would_break_the_photos_are_refused(weights, tmp_path, capsys, args, words):
     src = photo_folder(tmp_path / "in", 1)

@@ -53,8 +53,8 @@ def argument_problem(args) -> str | None:
     """Values argparse lets through but that would give black or broken photos."""
     if not math.isfinite(args.vibrance) or args.vibrance < 0:
         return f"--vibrance must be a number of 0 or more, not {args.vibrance}"
-    if args.temperature is not None and not (math.isfinite(args.temperature) and 0 <= args.temperature <= 1):
-        return f"--temperature must be from 0 to 1, not {args.temperature}"
+    if args.temperature is not None and not (math.isfinite(args.temperature) and args.temperature >= 0):
+        return f"--temperature must be a number of 0 or more (0 = mode, 1 = mean), not {args.temperature}"
     if args.size < 8:
         return f"--size must be at least 8 pixels, not {args.size}"
     if not 0 <= args.threads <= cpu_threads.MAX_THREADS:

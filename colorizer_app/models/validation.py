@@ -24,7 +24,7 @@ from .header import FAMILIES, CheckpointError
 MAX_WIDTH = 4096  # channels of one layer; the shipped nets use 32-128
 MAX_BLOCKS = 64  # residual blocks; the shipped nets use 6
 MAX_COUNT = 65536  # any other whole number in a spec (output channels, classes, ...)
-TEMPERATURE_RANGE = (0.0, 1.0)  # annealed-mean T: above 0, at most 1 (the plain mean)
+MAX_TEMPERATURE = 100.0  # annealed-mean T: 0 is the mode, 1 the plain mean; beyond is only flatter
 
 
 def _is_int(v: Any) -> bool:
@@ -81,9 +81,8 @@ def model_meta_problem(meta: dict) -> str | None:
         if (problem := normalisation_problem(norm)) is not None:
             return f"bad normalisation: {problem}"
     t = meta.get("default_temperature")
-    if t is not None and not (_is_number(t) and TEMPERATURE_RANGE[0] < t <= TEMPERATURE_RANGE[1]):
-        return (f"default_temperature is {_kind(t)}, not a number above {TEMPERATURE_RANGE[0]:g} "
-                f"and at most {TEMPERATURE_RANGE[1]:g}")
+    if t is not None and not (_is_number(t) and 0 <= t <= MAX_TEMPERATURE):
+        return f"default_temperature is {_kind(t)}, not a number from 0 to {MAX_TEMPERATURE:g}"
     for key in ("steps", "batch", "crop"):
         v = meta.get(key)
         if v is not None and not (_is_int(v) and v >= 0):
@@ -100,14 +99,15 @@ def model_meta_problem(meta: dict) -> str | None:
 
 
 def metrics_problem(key: str, metrics: Any) -> str | None:
-    """Metrics are {name: finite number}; any may be missing (readers show the ones there)."""
+    """Metrics are {name: number}; any may be missing (readers show the ones there), and NaN is
+    a figure too (a validation set too small to measure): only other types would break a reader."""
     if metrics is None:
         return None
     if not isinstance(metrics, dict):
         return f"{key} is {_kind(metrics)}, not an object of figures"
     for name, v in metrics.items():
-        if not _is_number(v):
-            return f"{key}.{visible(name)} is {_kind(v)}, not a finite number"
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            return f"{key}.{visible(name)} is {_kind(v)}, not a number"
     return None
 
 
