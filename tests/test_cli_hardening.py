@@ -62,7 +62,8 @@ def test_a_signal_mid_batch_stops_cleanly_with_a_summary(weights, tmp_path, name
                             text=True)
     try:
         deadline = time.monotonic() + 120
-        while not (out.is_dir() and any(p.suffix == ".png" for p in out.iterdir())):  # under way
+        while not (out.is_dir() and any(p.suffix == ".png" and not p.name.startswith(".")
+                                        for p in out.iterdir())):  # under way: one photo is written
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no photo written in two minutes"
             time.sleep(0.01)
