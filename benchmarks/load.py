@@ -132,10 +132,11 @@ def main() -> int:
                 batch = run_batch(folder, out, args)
                 twelve = run_twelve(folder.parent / "twelve.jpg", out / "twelve", args)
             figures[label] = {"batch_s": batch, **{f"twelve_{k}": v for k, v in twelve.items()}}
-            print(f"{label:>6}: batch {batch:6.1f} s ({batch / len(paths):.2f} s a photo); 12 MP in memory "
+            words = {"quiet": "no competing process", "busy": "one busy process"}[label]
+            print(f"{words:>20}: batch {batch:6.1f} s ({batch / len(paths):.2f} s a photo); 12 MP in memory "
                   f"{twelve['memory_s']:.2f} s, file to file {twelve['file_s']:.2f} s", flush=True)
         q, b = figures["quiet"], figures["busy"]
-        print(f" ratio: batch {b['batch_s'] / q['batch_s']:.2f}x; 12 MP in memory "
+        print(f"{'ratio':>20}: batch {b['batch_s'] / q['batch_s']:.2f}x; 12 MP in memory "
               f"{b['twelve_memory_s'] / q['twelve_memory_s']:.2f}x, file to file "
               f"{b['twelve_file_s'] / q['twelve_file_s']:.2f}x (target: at most 2x)")
         if args.json:
