@@ -4,7 +4,8 @@
 
 A random `--n` training photos (seed 1) re-encoded as WebP quality 55 (the loss sees ab at 1/4
 resolution, so the extra chroma loss hardly matters) and the whole val folder at quality 80, in one
-gzip'd tar (one file: thousands of small ones cost more than their bytes). Used for the GPU round
+gzip'd tar (one file: thousands of small ones cost more than their bytes), with the manifest rows
+of the packed photos (the labels of `train --aux`). Used for the GPU round
 of the shipped gan (weights/MODEL_CARD.md); scripts/train_gpu.sh trains on the unpacked folder.
 """
 
@@ -42,10 +43,20 @@ def main() -> None:
         jobs += [(f, os.path.join(tmp, "val", os.path.relpath(f, args.pool / "val")), 80) for f in val]
         with ProcessPoolExecutor(os.cpu_count()) as ex:
             list(ex.map(convert, jobs, chunksize=64))
+        # the manifest's rows for the packed photos: the labels of the auxiliary head travel too
+        manifest = args.pool / "MANIFEST.tsv"
+        if manifest.is_file():
+            keep = {os.path.relpath(f, args.pool) for f in chosen + val}
+            lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+            with open(os.path.join(tmp, "MANIFEST.tsv"), "w", encoding="utf-8") as out:
+                out.write(lines[0])
+                out.writelines(line for line in lines[1:] if line.split("\t", 1)[0] in keep)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(args.out, "w:gz") as tar:
             tar.add(os.path.join(tmp, "train"), "train")
             tar.add(os.path.join(tmp, "val"), "val")
+            if manifest.is_file():
+                tar.add(os.path.join(tmp, "MANIFEST.tsv"), "MANIFEST.tsv")
     print(f"wrote {args.out}: {len(chosen)} train and {len(val)} val photos, "
           f"{args.out.stat().st_size / 2**20:.1f} MiB")
 

@@ -214,22 +214,24 @@ def test_network_input_keeps_aspect_up_to_stride(hw, size):
     assert abs(h / w - H / W) < 8 * (1 / min(h, w) + H / W / min(h, w)) + 0.02
 
 
-def test_ab_is_placed_without_shift():
+@pytest.mark.parametrize("upsample,max_err,edge_err", [("bilinear", 1.2, 0.5), ("guided", 1.5, 0.8)])
+def test_ab_is_placed_without_shift(upsample, max_err, edge_err):
     """A fake net whose a channel is L - 50 at 1/4 resolution: after padding, upsampling and
     cropping, the output's a must follow the input's lightness at every pixel. Stretching the
     padded prediction over the photo (a classic bug) misplaces it by up to the padding: here a
-    mean error of about 1.3 instead of 0.2."""
+    mean error of about 1.3 instead of 0.2. The guided upsampler smooths a little more at the
+    photo's border (its windows there see replicated pixels)."""
     h, w = 45, 69  # pads to 48 x 72
     yy, xx = np.mgrid[0:h, 0:w]
     L_target = 25 + 50 * (0.7 * xx / w + 0.3 * yy / h)  # a steep smooth ramp, L 25..75
     gray = np.clip(np.round(255 * _gray_from_L(L_target)), 0, 255).astype(np.uint8)
     probe = LoadedModel(net=ShiftFreeProbe(), meta={})
-    res = Colorizer(probe, device="cpu", size=512).colorize(gray)
+    res = Colorizer(probe, device="cpu", size=512, upsample=upsample).colorize(gray)
     err = np.abs(rgb2lab(res.rgb)[..., 1] - (lightness(gray) - 50.0))
     inner = err[4:-4, 4:-4]
-    assert inner.mean() < 0.4 and inner.max() < 1.2, (inner.mean(), inner.max())
+    assert inner.mean() < 0.4 and inner.max() < max_err, (inner.mean(), inner.max())
     # the padded bottom rows and right columns are no worse than the rest
-    assert err[-4:].mean() < 0.5 and err[:, -4:].mean() < 0.5
+    assert err[-4:].mean() < edge_err and err[:, -4:].mean() < edge_err
     assert err.max() < 4.0  # the outermost pixels: 1/4-resolution averaging at the border
 
 
@@ -383,3 +385,47 @@ def test_out_of_memory_falls_back_to_cpu_with_a_warning():
     assert res.rgb.shape == (80, 120, 3)
     assert c.device.type == "cpu"
     assert any("out of memory" in w and "CPU" in w for w in warnings_seen)
+
+
+def _two_colour_edge(scale: int):
+    """A photo whose left part is dark and right part light, and a low-resolution colour that is
+    red on the left and green on the right, its step falling inside one low-resolution pixel."""
+    H, W = 64, 8 * 16
+    edge = 61  # not on a low-resolution pixel boundary
+    L = torch.full((1, H, W), 30.0)
+    L[..., edge:] = 70.0
+    ab = torch.zeros((2, H, W))
+    ab[0, :, :edge] = 40.0
+    ab[0, :, edge:] = -40.0
+    ab_low = F.avg_pool2d(ab[None], scale)[0]
+    L_low = F.avg_pool2d(L[None], scale)[0]
+    return L, L_low, ab_low, edge
+
+
+def test_guided_upsampling_keeps_colour_on_its_side_of_an_edge():
+    """Bilinear upsampling from 1/8 smears the colour step over about 16 pixels; the guided one
+    puts it on the lightness edge: every pixel 2 or more away keeps its side's hue (a > 15 on
+    the left, a < -15 on the right), and no column fades to near gray, where bilinear leaves a
+    band of washed-out pixels."""
+    from colorizer_app.imaging.upsample import bilinear_upsample, guided_upsample
+
+    L, L_low, ab_low, edge = _two_colour_edge(8)
+    guided = guided_upsample(ab_low, L_low, L, (8.0, 8.0))[0]
+    plain = bilinear_upsample(ab_low, L.shape[-2:], (8.0, 8.0))[0]
+    assert guided.shape == plain.shape == L.shape[-2:]
+    assert (guided[:, : edge - 2] > 15).all() and (guided[:, edge + 2:] < -15).all()
+    assert (guided[:, edge - 1] > 0).all() and (guided[:, edge] < 0).all()  # the step is on the edge
+    def faded_columns(ab):  # columns where the colour is neither clearly red nor clearly green
+        return int((ab.abs() < 20).any(dim=0).sum())
+
+    assert faded_columns(guided) == 0
+    assert faded_columns(plain) >= 5
+
+
+def test_guided_upsampling_of_flat_colour_is_exact():
+    from colorizer_app.imaging.upsample import guided_upsample
+
+    L = torch.rand(1, 40, 56) * 100
+    ab_low = torch.tensor([12.0, -30.0])[:, None, None].expand(2, 10, 14).contiguous()
+    out = guided_upsample(ab_low, F.avg_pool2d(L[None], 4)[0], L, (4.0, 4.0))
+    assert torch.allclose(out, ab_low[:, :1, :1].expand(2, 40, 56), atol=1e-3)

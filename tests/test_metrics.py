@@ -17,6 +17,7 @@ from colorizer_app.imaging.metrics import (
     MetricSummary,
     ab_error_auc,
     ciede2000,
+    wrong_colour_rate,
     colourfulness,
     format_table,
     psnr,
@@ -152,11 +153,12 @@ def test_accumulator_averages_two_images(photos):
     assert s.ssim == pytest.approx(mean(ssim))
     assert s.auc == pytest.approx(mean(ab_error_auc, lab=True))
     assert s.ciede2000 == pytest.approx(mean(ciede2000, lab=True))
+    assert s.wrong_colour == pytest.approx(mean(wrong_colour_rate, lab=True))
     assert s.colourfulness == pytest.approx(np.mean([colourfulness(p) for p, _ in pairs]))
     assert s.colourfulness_true == pytest.approx(np.mean([colourfulness(t) for _, t in pairs]))
     assert s.colourfulness_ratio == pytest.approx(s.colourfulness / s.colourfulness_true)
     d = s.as_dict()
-    keys = {"psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "count"}
+    keys = {"psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour", "count"}
     assert set(d) == keys | {"colourfulness_ratio"}
     assert d["colourfulness_ratio"] == s.colourfulness_ratio
 
@@ -168,7 +170,8 @@ def test_accumulator_rejects_size_mismatch(photos):
 
 def test_colourfulness_ratio_zero_when_truth_grey():
     s = MetricSummary(
-        psnr=30, ssim=0.9, colourfulness=5, colourfulness_true=0, auc=0.9, ciede2000=3, count=1
+        psnr=30, ssim=0.9, colourfulness=5, colourfulness_true=0, auc=0.9, ciede2000=3,
+        wrong_colour=0.0, count=1
     )
     assert s.colourfulness_ratio == 0.0
 
@@ -193,7 +196,40 @@ def test_format_table(photos):
     lines = text.splitlines()
     for name in rows:
         assert name in text
-    for col in ("PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "images", "% of truth)"):
+    for col in ("PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "images", "% of truth)"):
         assert col in text
     assert len({len(line) for line in lines}) == 1  # aligned
     assert len(lines) == 2 + len(rows)
+
+
+def _wrong_colour_reference(pred_lab, true_lab):
+    """Pixel by pixel, as the issue defines it: ab error > 30 while predicted chroma > 20."""
+    count = 0
+    h, w = pred_lab.shape[:2]
+    for y in range(h):
+        for x in range(w):
+            pa, pb = pred_lab[y, x, 1], pred_lab[y, x, 2]
+            ta, tb = true_lab[y, x, 1], true_lab[y, x, 2]
+            err = ((pa - ta) ** 2 + (pb - tb) ** 2) ** 0.5
+            chroma = (pa * pa + pb * pb) ** 0.5
+            count += err > 30 and chroma > 20
+    return count / (h * w)
+
+
+def test_wrong_colour_rate_matches_reference_and_spares_gray():
+    rng = np.random.default_rng(3)
+    true = np.concatenate([rng.uniform(0, 100, (24, 32, 1)), rng.uniform(-60, 60, (24, 32, 2))], -1)
+    pred = true.copy()
+    pred[..., 1:] += rng.normal(0, 30, (24, 32, 2))
+    assert wrong_colour_rate(pred, true) == pytest.approx(_wrong_colour_reference(pred, true))
+    assert 0.05 < wrong_colour_rate(pred, true) < 0.95
+    gray = true.copy()
+    gray[..., 1:] = 0
+    assert wrong_colour_rate(gray, true) == 0.0  # the grayscale baseline never paints a false colour
+    assert wrong_colour_rate(true, true) == 0.0
+    # a vivid blotch on a gray truth counts; a faint one (chroma <= 20) does not
+    blotch, faint = gray.copy(), gray.copy()
+    blotch[:12, :, 1] = 45.0
+    faint[:12, :, 1] = 19.0
+    assert wrong_colour_rate(blotch, gray) == pytest.approx(0.5)
+    assert wrong_colour_rate(faint, gray) == 0.0

@@ -83,6 +83,7 @@ def test_deeply_nested_metadata_is_refused(tmp_path):
 
 @pytest.mark.parametrize("edit, words", [
     (lambda m: m["spec"].update(blocks="six"), "blocks is the string 'six'"),
+    (lambda m: m["spec"].update(extra_blocks=100000), "extra_blocks is the number 100000, not a whole number from 0"),
     (lambda m: m.update(default_temperature="hot"), "default_temperature is the string 'hot'"),
     (lambda m: m.update(default_temperature=-1), "default_temperature is the number -1"),
     (lambda m: m.update(val_metrics="great"), "val_metrics is the string 'great'"),
@@ -273,3 +274,20 @@ def test_metadata_round_trip_of_a_good_model_is_unchanged(tmp_path):
                       finetune={"val_before": {"psnr": 23.0}, "folder": "x"})
     meta = load_model(path).meta  # NaN is a figure (too few validation photos), not a bad file
     assert json.loads(json.dumps(meta))["default_temperature"] == 0.3
+
+
+def test_every_whole_number_field_of_the_real_spec_is_checked_by_its_type(tmp_path):
+    """Fields the networks gain (extra blocks, auxiliary classes...) are checked with no list here."""
+    import typing
+    from dataclasses import fields
+
+    from colorizer_app.models.networks import NetSpec
+
+    hints = typing.get_type_hints(NetSpec)
+    whole = [f.name for f in fields(NetSpec) if hints[f.name] is int]
+    assert "blocks" in whole and "out_channels" in whole
+    src = good_model(tmp_path / "good.safetensors")
+    for name in whole:
+        bad = edited(src, tmp_path / f"{name}.safetensors", edit_meta=lambda m, n=name: m["spec"].update({n: "two"}))
+        with pytest.raises(CheckpointError, match=f"{name} is the string 'two'"):
+            load_model(bad)

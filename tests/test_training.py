@@ -444,3 +444,106 @@ def test_reading_a_folder_stops_when_asked(tmp_path):
         load_photo_folder(folder, 32, cache_dir=tmp_path / "cache", workers=2,
                           on_progress=lambda d, t: seen.append(d), should_stop=lambda: True)
     assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").glob("*.npz"))
+
+
+# --------------------------------------------------------------------------- semantics, growth, old-scan damage
+
+
+def test_labels_come_from_the_pool_manifest(tmp_path):
+    from colorizer_app.training.labels import CLASSES, labels_for
+
+    rows = [("train/imagenette/0.png", "imagenette", "imagenette/train/n03028079/n03028079_1.JPEG"),
+            ("train/catsdogs_breeds/1.png", "catsdogs_breeds", "c/dataset/breed_dataset/dog_breeds/train/x.jpg"),
+            ("train/houses/2.png", "houses", "houses/Houses Dataset/12_frontal.jpg"),
+            ("train/imagenet_sample1000/3.png", "imagenet_sample1000", "s/n09999999_1.JPEG"),
+            ("train/humans/4.png", "humans", "humans/Humans/1 (2).jpg")]
+    (tmp_path / "MANIFEST.tsv").write_text(
+        "file\tsource\torigin_path\n" + "".join(f"{f}\t{s}\t{o}\n" for f, s, o in rows))
+    files = [str(tmp_path / f) for f, _, _ in rows] + [str(tmp_path / "train" / "elsewhere.png")]
+    labels = labels_for(files, tmp_path / "train")
+    assert [CLASSES[i] if i >= 0 else None for i in labels] == [
+        "n03028079", "dog", "house_front", None, "portrait", None]
+    assert labels_for(files, tmp_path / "no_manifest_here" / "deeper" / "still") is None
+
+
+def test_degraded_lightness_stays_in_range_and_spares_the_rest():
+    from colorizer_app.training.degrade import degrade_lightness
+
+    L = torch.rand(16, 1, 48, 48) * 100
+    assert degrade_lightness(L, 0.0) is L
+    out = degrade_lightness(L, 1.0, torch.Generator().manual_seed(1))
+    assert out.shape == L.shape and out.min() >= 0 and out.max() <= 100
+    changed = (out - L).abs().flatten(1).amax(1) > 1
+    assert changed.all()  # every photo damaged at p = 1
+    half = degrade_lightness(L, 0.5, torch.Generator().manual_seed(2))
+    untouched = ((half - L).abs().flatten(1).amax(1) == 0).sum().item()
+    assert 2 <= untouched <= 14  # about half left exactly as they were
+
+
+def test_grown_net_starts_as_the_one_it_grew_from_and_ships_without_aux_head(tmp_path, app_dirs, capsys):
+    """--init with --extra-blocks and --aux: the grown net computes exactly what its base did
+    (new blocks start as identity), trains with the auxiliary loss on the manifest's labels, and
+    the saved model has the extra blocks but not the training-only head."""
+    from colorizer_app.cli.train import _grown
+
+    folder = tmp_path / "pool" / "train"
+    write_photo_folder(folder / "humans", n=12)
+    names = sorted(p.name for p in (folder / "humans").glob("photo_*.png"))
+    (tmp_path / "pool" / "MANIFEST.tsv").write_text(
+        "file\tsource\torigin_path\n" + "".join(f"train/humans/{n}\thumans\thumans/Humans/{n}\n" for n in names))
+    base = tmp_path / "base.safetensors"
+    assert cli_main(["train", "--model", "regression", "--data", str(folder), "--out", str(base), *COMMON]) == 0
+    base_model = load_model(base)
+
+    class Args:
+        extra_blocks, aux = 2, True
+    grown = _grown(base_model, Args)
+    L = torch.rand(2, 1, 64, 64) * 100
+    with torch.no_grad():
+        assert torch.allclose(grown.net.eval()(L), base_model.net.eval()(L), atol=1e-4)
+        out, aux = grown.net(L, with_aux=True)
+    assert aux.shape == (2, grown.net.spec.aux_classes)
+
+    capsys.readouterr()
+    out_path = tmp_path / "grown.safetensors"
+    rc = cli_main(["train", "--model", "regression", "--init", str(base), "--extra-blocks", "2", "--aux",
+                   "--degrade", "0.5", "--data", str(folder), "--out", str(out_path),
+                   *[a for a in COMMON if a not in ("8,8,16,2", "--spec")]])
+    text = "".join(capsys.readouterr())
+    assert rc == 0, text
+    assert "aux=" in text  # the auxiliary loss was trained
+    shipped = load_model(out_path)
+    assert shipped.net.spec.extra_blocks == 2 and shipped.net.spec.aux_classes == 0
+    tensors, _ = read_safetensors(out_path)
+    assert any(k.startswith("net.extra.") for k in tensors) and not any(k.startswith("net.aux.") for k in tensors)
+
+
+def test_aux_without_labels_is_refused(tmp_path, app_dirs, capsys):
+    folder = tmp_path / "photos"
+    write_photo_folder(folder, n=12)
+    rc = cli_main(["train", "--model", "regression", "--aux", "--data", str(folder),
+                   "--out", str(tmp_path / "x.safetensors"), *COMMON])
+    assert rc == 2
+    assert "no labelled photos" in capsys.readouterr().err
+
+
+def test_crop_sampler_cuts_whole_windows_with_flips_and_labels():
+    """Each photo's pixels encode (row, column, photo): every crop must be one contiguous window of
+    one photo, mirrored left-right about half the time, with that photo's label."""
+    n, s, crop = 5, 40, 24
+    rows, cols = np.mgrid[0:s, 0:s]
+    images = np.stack([np.stack([rows, cols, np.full_like(rows, i)], -1) for i in range(n)]).astype(np.uint8)
+    photos = PhotoSet(images, [f"p{i}" for i in range(n)], labels=np.arange(n) * 10)
+    sampler = data_mod.CropSampler(photos, crop, batch=64, seed=3)
+    batch, labels = sampler.next_with_labels()
+    assert batch.shape == (64, crop, crop, 3) and batch.dtype == torch.uint8
+    b = batch.long()
+    assert (b[:, 1:, :, 0] - b[:, :-1, :, 0] == 1).all()  # rows in order
+    step = b[:, :, 1:, 1] - b[:, :, :-1, 1]
+    flipped = (step == -1).all(dim=(1, 2))
+    assert ((step == 1).all(dim=(1, 2)) | flipped).all()  # columns in order, or mirrored
+    assert 10 < int(flipped.sum()) < 54
+    photo = b[:, 0, 0, 2]
+    assert (b[..., 2] == photo[:, None, None]).all()  # one photo per crop
+    assert torch.equal(labels, photo * 10)
+    assert b[..., 0].max() < s and b[..., 1].max() < s

@@ -10,6 +10,7 @@ import torch
 from tqdm import tqdm
 
 from ..engine import Colorizer
+from ..engine.colorizer import UPSAMPLERS
 from ..imaging.io import ImageError, iter_image_files, load_image
 from ..imaging.lab import lab_to_uint8
 from ..imaging.metrics import MetricAccumulator, MetricSummary, format_table
@@ -27,6 +28,8 @@ def add_parser(sub) -> None:
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--device", default="auto")
     p.add_argument("--limit", type=int, help="only the first N photos")
+    p.add_argument("--upsample", choices=UPSAMPLERS, default="guided",
+                   help="how colour is brought to full size (bilinear: as before the guided filter)")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     p.set_defaults(func=run)
 
@@ -58,7 +61,7 @@ def run(args) -> int:
         colorizers = {}
         for m in args.model:
             c = Colorizer(m, device=args.device, size=args.size, temperature=args.temperature,
-                          on_warning=lambda msg: print(f"warning: {msg}", file=sys.stderr))
+                          upsample=args.upsample, on_warning=lambda msg: print(f"warning: {msg}", file=sys.stderr))
             colorizers[c.model.name if c.model.name not in colorizers else m] = c
     except CheckpointError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -76,6 +76,7 @@ def run(args) -> int:
         return 130
     b, a = result.before, result.after
     print(f"held-out photos: PSNR {b['psnr']:.2f} -> {a['psnr']:.2f} dB, AuC {b['auc']:.4f} -> {a['auc']:.4f}, "
-          f"colourfulness {100 * b['colourfulness_ratio']:.0f}% -> {100 * a['colourfulness_ratio']:.0f}% of truth")
+          f"colourfulness {100 * b['colourfulness_ratio']:.0f}% -> {100 * a['colourfulness_ratio']:.0f}% of truth, "
+          f"wrong colour {100 * b['wrong_colour']:.2f}% -> {100 * a['wrong_colour']:.2f}%")
     print(f"wrote {result.path} ({settings.name!r}) after {result.steps} steps in {result.seconds / 60:.1f} min")
     return 0

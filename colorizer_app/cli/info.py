@@ -28,7 +28,8 @@ def run(args) -> int:
     if not scan.entries:
         print("no usable models found")
     for e in scan.entries:
-        figures = metrics_text(e.meta.get("val_metrics") or {})
+        m = e.meta.get("val_metrics") or {}
+        figures = metrics_text(m) + (f", wrong colour {100 * m['wrong_colour']:.2f}%" if "wrong_colour" in m else "")
         where = "bundled" if e.bundled else "user"
         print(f"  {e.name:<16} {e.family:<15} {where:<8} steps {e.meta.get('steps', '?'):>6}  "
               f"{'val ' + figures if figures else 'no validation figures'}")

@@ -15,6 +15,7 @@ from ..models import registry
 from ..models.checkpoint import CheckpointError, LoadedModel, new_model
 from ..models.networks import FAMILIES, ColorNet, NetSpec
 from ..training.data import load_photo_folder, photo_size
+from ..training.labels import CLASSES, MANIFEST
 from ..training.objectives import LossConfig
 from ..training.trainer import TrainConfig, Trainer
 
@@ -49,10 +50,35 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--spec", help="network widths as W0,W1,W2[,BLOCKS] (default 32,64,128,6)")
+    p.add_argument("--extra-blocks", type=int, default=0,
+                   help="grow the net by this many residual blocks after its trunk (with --init: they start as identity)")
+    p.add_argument("--aux", action="store_true",
+                   help="train an auxiliary head naming what each photo shows (needs the pool's MANIFEST.tsv)")
+    p.add_argument("--aux-weight", type=float, default=0.01, help="weight of the auxiliary loss")
+    p.add_argument("--degrade", type=float, default=0.0,
+                   help="share of photos given old-scan damage (blur, fading, grain, scratches) in the input")
     p.set_defaults(func=run)
 
 
+def _grown(model: LoadedModel, args) -> LoadedModel:
+    """The model with the blocks and auxiliary head asked for; what it had keeps its weights."""
+    d = model.net.spec.to_dict()
+    want = {"extra_blocks": max(d.get("extra_blocks", 0), args.extra_blocks),
+            "aux_classes": len(CLASSES) if args.aux else 0}
+    if all(d.get(k) == v for k, v in want.items()):
+        return model
+    net = ColorNet(NetSpec.from_dict({**d, **want}))
+    missing, unexpected = net.load_state_dict({k: v.float() for k, v in model.net.state_dict().items()
+                                               if not k.startswith("aux.")}, strict=False)
+    assert not unexpected and all(k.startswith(("extra.", "aux.")) for k in missing), (missing, unexpected)
+    return LoadedModel(net=net, meta=model.meta, path=model.path, bins=model.bins)
+
+
 def _init_model(args) -> LoadedModel:
+    return _grown(_base_model(args), args)
+
+
+def _base_model(args) -> LoadedModel:
     spec_overrides = None
     if args.spec:
         nums = [int(x) for x in args.spec.split(",")]
@@ -112,6 +138,9 @@ def run(args) -> int:
         if len(train) == 0:
             print(f"error: {args.data}: no usable colour photos", file=sys.stderr)
             return 2
+        if args.aux and (train.labels is None or not (train.labels >= 0).any()):
+            print(f"error: --aux: {args.data} has no labelled photos (no {MANIFEST} above it)", file=sys.stderr)
+            return 2
         if args.val:
             val = load_photo_folder(args.val, size, cache_dir=registry.cache_dir() / "photos")
         elif len(train) >= 20:
@@ -120,12 +149,13 @@ def run(args) -> int:
             val = None
         loss = LossConfig(regression_loss=args.loss, rarity_weighted=args.rarity_weighted,
                           rebalance_lambda=args.rebalance_lambda, l1_weight=args.l1_weight,
-                          d_warmup=args.d_warmup, temperature=args.temperature)
+                          d_warmup=args.d_warmup, temperature=args.temperature,
+                          aux_weight=args.aux_weight)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,
                           val_every=args.val_every, val_images=args.val_images, loss=loss,
-                          max_minutes=args.minutes)
+                          max_minutes=args.minutes, degrade=args.degrade)
         meta = {
             "name": args.name or args.out.stem,
             "command": "colorizer-cli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from .. import cpu_threads
 from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
 from ..imaging.lab import lab_to_uint8, lightness_from_uint8
+from ..imaging.upsample import bilinear_upsample, guided_upsample
 from ..models import registry
 from ..models.bins import annealed_mean
 from ..models.checkpoint import LoadedModel
@@ -27,6 +28,7 @@ from .output_check import check_ab
 from .torch_threads import torch_threads
 
 BATCH_MAX_PIXELS = 4_000_000  # larger photos are colourised one at a time
+UPSAMPLERS = ("guided", "bilinear")  # guided: colour follows the photo's own edges at full size
 
 
 @dataclass
@@ -55,7 +57,8 @@ def working_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
 class Colorizer:
     def __init__(self, model: LoadedModel | str | Path = "classification", device: str = "auto",
                  size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
-                 on_warning: Callable[[str], None] | None = None, threads: int | None = None):
+                 on_warning: Callable[[str], None] | None = None, upsample: str = "guided",
+                 threads: int | None = None):
         self.threads = threads  # CPU threads (cpu_threads.py); None: the process default
         self.model = model if isinstance(model, LoadedModel) else registry.load(model)
         self.on_warning = on_warning or (lambda msg: None)
@@ -63,6 +66,9 @@ class Colorizer:
         self.temperature = (temperature if temperature is not None
                             else float(self.model.meta.get("default_temperature", DEFAULT_TEMPERATURE)))
         self.vibrance = float(vibrance)
+        if upsample not in UPSAMPLERS:
+            raise ValueError(f"unknown upsampling {upsample!r} (known: {', '.join(UPSAMPLERS)})")
+        self.upsample = upsample
         self.set_device(device)
 
     # --- device ------------------------------------------------------------------------------
@@ -88,12 +94,9 @@ class Colorizer:
 
     @torch.inference_mode()
     def _net_ab(self, L_work: torch.Tensor) -> torch.Tensor:
-        """(B, 1, h, w) L at working size -> (B, 2, h, w) ab, on the CPU."""
-        stride = self.model.net.spec.stride
-        h, w = L_work.shape[-2:]
-        ph, pw = (-h) % stride, (-w) % stride
-        x = F.pad(L_work, (0, pw, 0, ph), mode="replicate") if ph or pw else L_work
-        x = x.to(self.device)
+        """(B, 1, h, w) L at working size -> (B, 2, h', w') ab at the network's output resolution
+        (1/out_stride of the input padded to the stride), on the CPU."""
+        x = self._padded(L_work).to(self.device)
         if self.device.type == "cuda":
             with torch.autocast("cuda", dtype=torch.float16):
                 out = self.model.net(x)
@@ -102,17 +105,22 @@ class Colorizer:
         out = out.float()
         if self.model.family == "classification":
             out = annealed_mean(out, self.model.bins, self.temperature)
-        ab = F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)
-        return ab[..., :h, :w].cpu()
+        return out.cpu()
+
+    def _padded(self, L_work: torch.Tensor) -> torch.Tensor:
+        stride = self.model.net.spec.stride
+        h, w = L_work.shape[-2:]
+        ph, pw = (-h) % stride, (-w) % stride
+        return F.pad(L_work, (0, pw, 0, ph), mode="replicate") if ph or pw else L_work
 
     def net_ab(self, L_work: torch.Tensor) -> torch.Tensor:
         try:
             with torch_threads(cpu_threads.network_threads(self._threads())):
                 ab = self._net_ab(L_work)
+                check_ab(ab, self.model.name, self.temperature if self.model.family == "classification" else None)
         except torch.cuda.OutOfMemoryError as e:
             self._fallback_to_cpu(e)
             return self.net_ab(L_work)
-        check_ab(ab, self.model.name, self.temperature if self.model.family == "classification" else None)
         return ab
 
     def _threads(self) -> int:
@@ -135,20 +143,30 @@ class Colorizer:
         with torch_threads(cpu_threads.network_threads(self._threads())):
             return F.interpolate(L[None], size=(wh, ww), mode="bilinear", align_corners=False, antialias=True)
 
-    def _finish(self, L: torch.Tensor, ab_work: torch.Tensor) -> np.ndarray:
-        threads = self._threads()
-        with torch_threads(cpu_threads.network_threads(threads)):
-            ab = F.interpolate(ab_work[None], size=L.shape[-2:], mode="bilinear", align_corners=False)[0]
-            if self.vibrance != 1.0:
-                ab.mul_(self.vibrance)
-        return lab_to_uint8(L, ab, cpu_threads.pixel_workers(threads)).numpy()
+    def upsample_ab(self, L: torch.Tensor, L_work: torch.Tensor, ab_low: torch.Tensor) -> torch.Tensor:
+        """Network-resolution ab -> (2, H, W) at the photo's size; L_work is (1, 1, h, w)."""
+        H, W = L.shape[-2:]
+        h, w = L_work.shape[-2:]
+        f = self.model.net.spec.out_stride
+        scale = (f * H / h, f * W / w)
+        with torch_threads(cpu_threads.network_threads(self._threads())):
+            if self.upsample == "bilinear":
+                return bilinear_upsample(ab_low, (H, W), scale)
+            guide_low = F.avg_pool2d(self._padded(L_work), f)[0]
+            return guided_upsample(ab_low, guide_low, L, scale)
+
+    def _finish(self, L: torch.Tensor, L_work: torch.Tensor, ab_low: torch.Tensor) -> np.ndarray:
+        ab = self.upsample_ab(L, L_work, ab_low)
+        if self.vibrance != 1.0:
+            ab.mul_(self.vibrance)
+        return lab_to_uint8(L, ab, cpu_threads.pixel_workers(self._threads())).numpy()
 
     def colorize(self, pixels: np.ndarray) -> ColorizeResult:
         """uint8 (H, W) or (H, W, 3) -> colour (H, W, 3) uint8 of the same size."""
         t0 = time.perf_counter()
         L = self.lightness(pixels)
-        ab_work = self.net_ab(self._work_L(L))[0]
-        rgb = self._finish(L, ab_work)
+        L_work = self._work_L(L)
+        rgb = self._finish(L, L_work, self.net_ab(L_work)[0])
         return ColorizeResult(rgb, is_colour_array(pixels), time.perf_counter() - t0, self.choice.label)
 
     def colorize_many(self, images: Sequence[np.ndarray], batch: int = 8,
@@ -174,8 +192,8 @@ class Colorizer:
                 group.append(item)
             abs_ = self.net_ab(torch.cat([w for _, _, w in group]))
             per = (time.perf_counter() - t0) / len(group)
-            for (k, L, _), ab in zip(group, abs_):
+            for (k, L, L_work), ab in zip(group, abs_):
                 t1 = time.perf_counter()
-                rgb = self._finish(L, ab)
+                rgb = self._finish(L, L_work, ab)
                 yield ColorizeResult(rgb, is_colour_array(images[k]), per + time.perf_counter() - t1,
                                      self.choice.label)

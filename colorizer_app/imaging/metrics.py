@@ -18,6 +18,8 @@ import numpy as np
 # when its Fine-tune dialog first opens (about 0.2 s of imports saved there).
 
 AUC_THRESHOLDS = np.arange(0, 151)  # ab-error thresholds 0..150 (Zhang et al. 2016)
+WRONG_AB_ERROR = 30.0  # a pixel's colour is wrong when its ab error exceeds this...
+WRONG_CHROMA = 20.0  # ...while the predicted colour is this vivid: a confident false colour
 PSNR_CAP = 100.0  # dB given to identical images, so averages over a data set stay finite
 
 
@@ -60,6 +62,15 @@ def ab_error_auc(pred_lab: np.ndarray, true_lab: np.ndarray, thresholds=AUC_THRE
     return float(np.mean(within / dist.size))
 
 
+def wrong_colour_rate(pred_lab: np.ndarray, true_lab: np.ndarray) -> float:
+    """Share of pixels painted a confident false colour: ab error over WRONG_AB_ERROR while the
+    predicted chroma is over WRONG_CHROMA. Gray (ab = 0) scores 0; blotches and casts score high."""
+    pred = np.asarray(pred_lab, np.float64)[..., 1:]
+    err = np.sqrt(((pred - np.asarray(true_lab, np.float64)[..., 1:]) ** 2).sum(-1))
+    chroma = np.sqrt((pred**2).sum(-1))
+    return float(np.mean((err > WRONG_AB_ERROR) & (chroma > WRONG_CHROMA)))
+
+
 def ciede2000(pred_lab: np.ndarray, true_lab: np.ndarray) -> float:
     """Mean CIEDE2000 colour difference of two Lab images (perceptual, unlike plain ab error)."""
     from skimage.color import deltaE_ciede2000
@@ -77,6 +88,7 @@ class MetricSummary:
     colourfulness_true: float
     auc: float
     ciede2000: float
+    wrong_colour: float
     count: int
 
     @property
@@ -89,7 +101,7 @@ class MetricSummary:
         return {**asdict(self), "colourfulness_ratio": self.colourfulness_ratio}
 
 
-_KEYS = ("psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000")
+_KEYS = ("psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour")
 
 
 class MetricAccumulator:
@@ -113,6 +125,7 @@ class MetricAccumulator:
             "colourfulness_true": colourfulness(true_rgb),
             "auc": ab_error_auc(pred_lab, true_lab),
             "ciede2000": ciede2000(pred_lab, true_lab),
+            "wrong_colour": wrong_colour_rate(pred_lab, true_lab),
         }
         for key, value in values.items():
             self._sums[key] += value
@@ -126,7 +139,7 @@ class MetricAccumulator:
 
 def format_table(rows: dict[str, MetricSummary]) -> str:
     """A plain-text aligned table, one row per named model (e.g. "grayscale baseline")."""
-    header = ["model", "PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "images"]
+    header = ["model", "PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "images"]
     body = [
         [
             name,
@@ -135,6 +148,7 @@ def format_table(rows: dict[str, MetricSummary]) -> str:
             f"{s.colourfulness:.1f} ({s.colourfulness_ratio:.0%} of truth)",
             f"{s.auc:.4f}",
             f"{s.ciede2000:.2f}",
+            f"{100 * s.wrong_colour:.2f}%",
             str(s.count),
         ]
         for name, s in rows.items()

@@ -23,6 +23,8 @@ class NetSpec:
     out_channels: int = 2
     widths: tuple[int, int, int] = (32, 64, 128)
     blocks: int = 6
+    extra_blocks: int = 0  # residual blocks after the trunk (added to grow a trained net, start as identity)
+    aux_classes: int = 0  # training only: a head that names what the photo shows (Iizuka et al. 2016)
     l_center: float = lab.L_CENTER
     l_scale: float = lab.L_SCALE
     ab_scale: float = lab.AB_SCALE
@@ -106,18 +108,25 @@ class ColorNet(nn.Module):
         trunk: list[nn.Module] = [ResBlock(w2, d) for d in dilations]
         trunk.insert(len(trunk) // 2, GlobalContext(w2))
         self.trunk = nn.Sequential(*trunk)
+        extra_dilations = [1, 2, 4, 8]
+        self.extra = nn.Sequential(*[ResBlock(w2, extra_dilations[i % 4]) for i in range(spec.extra_blocks)])
+        for block in self.extra:
+            nn.init.zeros_(block.bn2.weight)  # identity at first: a grown net starts as the one it grew from
+        self.aux = nn.Linear(w2, spec.aux_classes) if spec.aux_classes else None
         self.up = nn.Sequential(conv_bn(w2 + w1, w1), conv_bn(w1, w1))  # back at 1/4
         self.head = nn.Conv2d(w1, spec.out_channels, 1)
 
-    def forward(self, L: torch.Tensor) -> torch.Tensor:
+    def forward(self, L: torch.Tensor, with_aux: bool = False):
+        """ab or logits; with_aux: also the auxiliary head's class logits (None without that head)."""
         x = (L - self.spec.l_center) / self.spec.l_scale
         s4 = self.down1(self.stem(x))
-        x = self.trunk(self.down2(s4))
+        x = self.extra(self.trunk(self.down2(s4)))
+        aux = self.aux(x.mean(dim=(2, 3))) if self.aux is not None else None
         x = F.interpolate(x, size=s4.shape[-2:], mode="bilinear", align_corners=False)
         out = self.head(self.up(torch.cat((x, s4), dim=1)))
-        if self.spec.family == "classification":
-            return out
-        return out * self.spec.ab_scale
+        if self.spec.family != "classification":
+            out = out * self.spec.ab_scale
+        return (out, aux) if with_aux else out
 
 
 class PatchDiscriminator(nn.Module):

@@ -138,9 +138,10 @@ def spec_problem(spec: dict, family: str) -> str | None:
         bad = [w for w in widths if not 1 <= w <= MAX_WIDTH]
         if bad:
             return f"widths {widths} has {bad[0]} (each must be 1 to {MAX_WIDTH})"
-    blocks = spec.get("blocks")
-    if blocks is not None and not (_is_int(blocks) and 0 <= blocks <= MAX_BLOCKS):
-        return f"blocks is {_kind(blocks)}, not a whole number from 0 to {MAX_BLOCKS}"
+    for key in (k for k in spec if str(k).endswith("blocks")):  # blocks, extra_blocks, ...
+        n = spec[key]
+        if not (_is_int(n) and 0 <= n <= MAX_BLOCKS):
+            return f"{visible(str(key))} is {_kind(n)}, not a whole number from 0 to {MAX_BLOCKS}"
     out = spec.get("out_channels")
     if out is not None and not (_is_int(out) and 1 <= out <= MAX_COUNT):
         return f"out_channels is {_kind(out)}, not a whole number from 1 to {MAX_COUNT}"

@@ -21,6 +21,7 @@ from PIL import Image
 
 from ..imaging.io import ImageError, iter_image_files, load_image
 from ..imaging.lab import uint8_to_lab_batch
+from .labels import labels_for
 
 GRAY_CHROMA = 2.0  # mean ab chroma below this: a gray (or nearly gray) photo, useless for training
 CACHE_VERSION = 2
@@ -41,6 +42,7 @@ class PhotoSet:
     files: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     grayscale: list[str] = field(default_factory=list)
+    labels: np.ndarray | None = None  # what each photo shows (labels.CLASSES index, -1 unknown)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -53,7 +55,8 @@ class PhotoSet:
         """A fixed random hold-out: for validating when a folder has no separate val set."""
         order = np.random.default_rng(seed).permutation(len(self))
         hold, keep = np.sort(order[:n_holdout]), np.sort(order[n_holdout:])
-        pick = lambda ix: PhotoSet(self.images[ix], [self.files[i] for i in ix])  # noqa: E731
+        pick = lambda ix: PhotoSet(self.images[ix], [self.files[i] for i in ix],  # noqa: E731
+                                   labels=None if self.labels is None else self.labels[ix])
         return pick(keep), pick(hold)
 
 
@@ -105,7 +108,9 @@ def load_photo_folder(folder: str | Path, size: int, cache_dir: Path | None = No
         npz = Path(cache_dir) / f"{key}.npz"
         if npz.is_file():
             with np.load(npz, allow_pickle=False) as d:
-                return PhotoSet(d["images"], list(d["files"]), list(d["unreadable"]), list(d["grayscale"]))
+                files_kept = list(d["files"])
+                return PhotoSet(d["images"], files_kept, list(d["unreadable"]), list(d["grayscale"]),
+                                labels_for(files_kept, Path(folder)))
     kept, names, unreadable, gray = [], [], [], []
     workers = workers or min(os.cpu_count() or 1, 8)
     jobs = [(str(f), size) for f in files]
@@ -128,7 +133,7 @@ def load_photo_folder(folder: str | Path, size: int, cache_dir: Path | None = No
                 ex.shutdown(wait=False, cancel_futures=True)  # drop the queued photos, do not decode them
                 raise InterruptedError("stopped while reading photos")
     images = np.stack(kept) if kept else np.zeros((0, size, size, 3), np.uint8)
-    ps = PhotoSet(images, names, unreadable, gray)
+    ps = PhotoSet(images, names, unreadable, gray, labels_for(names, Path(folder)))
     if key:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         # a temporary name of its own: DDP ranks (or threads) reading the same folder save at once
@@ -162,28 +167,43 @@ class _Serial:
 
 
 class CropSampler:
-    """Endless random crops with horizontal flips, as uint8 (B, crop, crop, 3) tensors."""
+    """Endless random crops with horizontal flips, as uint8 (B, crop, crop, 3) tensors.
 
-    def __init__(self, photos: PhotoSet, crop: int, batch: int, seed: int = 0):
+    The photos live on `device` (on a GPU the whole pool fits in its memory) and a batch is cut
+    with one gather, so the sampler keeps up with a GPU; the random numbers come from a CPU
+    generator, so a run is the same on every device.
+    """
+
+    def __init__(self, photos: PhotoSet, crop: int, batch: int, seed: int = 0,
+                 device: torch.device | str = "cpu"):
         if len(photos) == 0:
             raise ValueError("no usable photos to train on")
         if crop > photos.size:
             raise ValueError(f"crop {crop} is larger than the cached photos ({photos.size})")
-        self.images = torch.from_numpy(np.ascontiguousarray(photos.images))
+        self.device = torch.device(device)
+        self.images = torch.from_numpy(np.ascontiguousarray(photos.images)).to(self.device)
+        self.labels = None if photos.labels is None else torch.from_numpy(photos.labels)
         self.crop, self.batch = crop, batch
         self.gen = torch.Generator().manual_seed(seed)
+        self._span = torch.arange(crop, device=self.device)
+
+    def next_with_labels(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A batch of crops and the labels of the photos they came from (None without labels)."""
+        idx = torch.randint(self.images.shape[0], (self.batch,), generator=self.gen)
+        labels = self.labels[idx] if self.labels is not None else None
+        return self._crops(idx), labels
 
     def next(self) -> torch.Tensor:
-        n, s = self.images.shape[0], self.images.shape[1]
-        idx = torch.randint(n, (self.batch,), generator=self.gen)
-        offs = torch.randint(s - self.crop + 1, (self.batch, 2), generator=self.gen)
-        flips = torch.rand(self.batch, generator=self.gen) < 0.5
-        out = torch.empty((self.batch, self.crop, self.crop, 3), dtype=torch.uint8)
-        for i in range(self.batch):
-            y, x = offs[i].tolist()
-            patch = self.images[idx[i], y:y + self.crop, x:x + self.crop]
-            out[i] = patch.flip(1) if flips[i] else patch
-        return out
+        return self._crops(torch.randint(self.images.shape[0], (self.batch,), generator=self.gen))
+
+    def _crops(self, idx: torch.Tensor) -> torch.Tensor:
+        s = self.images.shape[1]
+        offs = torch.randint(s - self.crop + 1, (self.batch, 2), generator=self.gen).to(self.device)
+        flips = (torch.rand(self.batch, generator=self.gen) < 0.5).to(self.device)
+        rows = offs[:, :1] + self._span  # (B, crop)
+        cols = offs[:, 1:] + torch.where(flips[:, None], self._span.flip(0), self._span)
+        idx = idx.to(self.device)
+        return self.images[idx[:, None, None], rows[:, :, None], cols[:, None, :]]
 
 
 def lab_batch(rgb: torch.Tensor, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:

@@ -28,6 +28,7 @@ class LossConfig:
     l1_weight: float = 100.0  # gan
     d_warmup: int = 0  # gan: steps training only the discriminator
     temperature: float = DEFAULT_TEMPERATURE  # classification: decoding for validation
+    aux_weight: float = 0.01  # the auxiliary "what is this photo" head, where the net has one
 
 
 def set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -79,6 +80,19 @@ class Objective:
         """The training loss (the generator's L1 for the gan) on held-out photos, without learning."""
         raise NotImplementedError
 
+    def forward_train(self, L: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The net's output and its auxiliary classification loss (None without head or labels)."""
+        out, aux = self.net(L, with_aux=True)
+        if aux is None or labels is None or not bool((labels >= 0).any()):
+            return out, None
+        return out, F.cross_entropy(aux.float(), labels.to(aux.device), ignore_index=-1)
+
+    def with_aux(self, loss: torch.Tensor, aux_loss: torch.Tensor | None, losses: dict) -> torch.Tensor:
+        if aux_loss is None:
+            return loss
+        losses["aux"] = aux_loss.item()
+        return loss + self.cfg.aux_weight * aux_loss
+
     def _step(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -117,12 +131,13 @@ class RegressionObjective(Objective):
             per_px = per_px * self.weights.to(flat.device)[idx[:, 0]].reshape(per_px.shape)
         return per_px.mean()
 
-    def train_step(self, L, ab):
-        pred = self.net(L)
+    def train_step(self, L, ab, labels=None):
+        pred, aux_loss = self.forward_train(L, labels)
         target = downsample_ab(ab, L.shape[-1] // pred.shape[-1])
         loss = self.loss(pred, target)
-        self._step(loss, self.opt)
-        return {"loss": loss.item()}
+        out = {"loss": loss.item()}
+        self._step(self.with_aux(loss, aux_loss, out), self.opt)
+        return out
 
     def val_loss(self, L, ab):
         pred = self.model.net(L)
@@ -155,10 +170,12 @@ class ClassificationObjective(Objective):
         ce = -(soft * logp).sum(1)
         return (ce * self.weights.to(logits.device)[nearest]).mean()
 
-    def train_step(self, L, ab):
-        loss = self.loss(self.net(L), ab)
-        self._step(loss, self.opt)
-        return {"loss": loss.item()}
+    def train_step(self, L, ab, labels=None):
+        logits, aux_loss = self.forward_train(L, labels)
+        loss = self.loss(logits, ab)
+        out = {"loss": loss.item()}
+        self._step(self.with_aux(loss, aux_loss, out), self.opt)
+        return out
 
     def val_loss(self, L, ab):
         return self.loss(self.model.net(L), ab).item()
@@ -193,12 +210,12 @@ class GanObjective(Objective):
     def load_buffers(self, buffers):
         self.step_count = int(buffers["step_count"])
 
-    def train_step(self, L, ab):
+    def train_step(self, L, ab, labels=None):
         scale = self.model.net.spec.ab_scale
         warm = self.step_count < self.cfg.d_warmup
         self.step_count += 1
         with torch.no_grad() if warm else torch.enable_grad():
-            fake = self.net(L)
+            fake, aux_loss = self.forward_train(L, labels)
         f = L.shape[-1] // fake.shape[-1]
         L4, real = F.avg_pool2d(L, f), downsample_ab(ab, f)
 
@@ -221,8 +238,8 @@ class GanObjective(Objective):
         adv = (d_both.chunk(2)[1] - 1).square().mean()
         l1 = (fake.float() / scale - real / scale).abs().mean()
         loss_g = self.cfg.l1_weight * l1 + adv
-        self._step(loss_g, self.opt)
         out.update({"loss": l1.item(), "g_adv": adv.item()})
+        self._step(self.with_aux(loss_g, aux_loss, out), self.opt)
         return out
 
     def val_loss(self, L, ab):

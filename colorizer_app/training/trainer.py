@@ -26,9 +26,11 @@ import torch.nn.functional as F
 
 from ..imaging.lab import lab_to_rgb
 from ..imaging.metrics import MetricAccumulator
+from ..models.networks import ColorNet, NetSpec
 from ..models.checkpoint import (LoadedModel, read_safetensors, save_model, unflatten_state,
                                  flatten_state, write_safetensors)
 from .data import CropSampler, PhotoSet, lab_batch
+from .degrade import degrade_lightness
 from .objectives import OBJECTIVES, LossConfig
 
 ProgressFn = Callable[[int, int, dict, float], None]
@@ -49,6 +51,7 @@ class TrainConfig:
     bf16: bool | None = None  # None: on when the CPU has native bf16 (or on CUDA)
     max_minutes: float | None = None  # time budget: the run ends at `steps` or here, whichever first
     keep_resume: bool = True  # False: a stopped run leaves no file behind (the app's cancel)
+    degrade: float = 0.0  # share of training photos given old-scan damage (blur, fading, grain, scratches)
     loss: LossConfig = field(default_factory=LossConfig)
 
 
@@ -130,7 +133,8 @@ class Trainer:
         self.objective = OBJECTIVES[cfg.family](model, cfg.loss, cfg.lr, wrap=wrap, prior_sample=prior_sample)
         for m in self.objective.modules().values():
             m.to(self.device).train()
-        self.sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed * 1000 + self.rank)
+        self.sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed * 1000 + self.rank,
+                                   device=self.device)
         self.use_bf16 = bf16_supported(self.device) if cfg.bf16 is None else cfg.bf16
 
     @property
@@ -222,10 +226,12 @@ class Trainer:
                 for o in self.objective.optimizers:
                     for g in o.param_groups:
                         g["lr"] = lr_at(self.step, cfg, self.done_fraction() if cfg.max_minutes else None)
-                L, ab = lab_batch(self.sampler.next(), self.device)
+                rgb, labels = self.sampler.next_with_labels()
+                L, ab = lab_batch(rgb, self.device)
+                L = degrade_lightness(L, cfg.degrade, self.sampler.gen)
                 L = L.contiguous(memory_format=torch.channels_last)
                 with autocast:
-                    losses = self.objective.train_step(L, ab)
+                    losses = self.objective.train_step(L, ab, labels)
                 self.step += 1
                 now = time.time()
                 finished = self.done_fraction() >= 1.0
@@ -258,7 +264,8 @@ class Trainer:
         m = validate(self.objective, self.val_set, self.device, self.cfg.val_images)
         self.history.append({"step": self.step, **{k: round(v, 4) for k, v in m.items()}})
         self.log(f"step {self.step}: val PSNR {m['psnr']:.2f} dB, AuC {m['auc']:.4f}, "
-                 f"colourfulness {100 * m['colourfulness_ratio']:.0f}% of truth")
+                 f"colourfulness {100 * m['colourfulness_ratio']:.0f}% of truth, "
+                 f"wrong colour {100 * m['wrong_colour']:.2f}%")
         return m
 
     def _save_final(self, metrics: dict, seconds: float) -> None:
@@ -274,8 +281,18 @@ class Trainer:
         }
         if self.cfg.family == "classification":
             meta["default_temperature"] = self.cfg.loss.temperature
-        save_model(self.out, self.model.net.cpu(), meta, bins=self.model.bins)
+        save_model(self.out, without_aux_head(self.model.net.cpu()), meta, bins=self.model.bins)
         self.model.net.to(self.device)
+
+
+def without_aux_head(net: ColorNet) -> ColorNet:
+    """The net as shipped: the auxiliary head only teaches during training, so it is left out."""
+    if not net.spec.aux_classes:
+        return net
+    spec = NetSpec.from_dict({**net.spec.to_dict(), "aux_classes": 0})
+    bare = ColorNet(spec)
+    bare.load_state_dict({k: v for k, v in net.state_dict().items() if not k.startswith("aux.")})
+    return bare
 
 
 def _config_dict(cfg: TrainConfig) -> dict:

@@ -1,0 +1,67 @@
+"""The damage old scans carry, simulated on the lightness fed to the network during training.
+
+Only the input L is degraded; the target colours stay clean, so a faded, grainy, blurred or
+scratched scan learns to colour like a clean photo. Everything runs in torch on the batch
+(on whatever device it lives on), per photo with its own random strengths.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _blur(L: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """Separable Gaussian blur with a per-photo sigma (0 leaves the photo as it is)."""
+    radius = 3
+    x = torch.arange(-radius, radius + 1, device=L.device, dtype=L.dtype)
+    s = sigma.clamp_min(1e-3)[:, None]
+    k = torch.exp(-0.5 * (x[None] / s) ** 2)
+    k = k / k.sum(1, keepdim=True)  # (B, 7)
+    b = L.shape[0]
+    grouped = L.reshape(1, b, *L.shape[-2:])
+    grouped = F.pad(grouped, (radius, radius, radius, radius), mode="reflect")
+    grouped = F.conv2d(grouped, k[:, None, None, :], groups=b)
+    grouped = F.conv2d(grouped, k[:, None, :, None], groups=b)
+    return grouped.reshape_as(L)
+
+
+def degrade_lightness(L: torch.Tensor, p: float, gen: torch.Generator | None = None) -> torch.Tensor:
+    """A copy of L (B, 1, H, W, in [0, 100]) with a random share `p` of the photos damaged."""
+    if p <= 0:
+        return L
+    b, _, h, w = L.shape
+    dev = L.device
+
+    def rand(*shape):
+        return torch.rand(*shape, generator=gen).to(dev)
+
+    hit = rand(b) < p
+    if not hit.any():
+        return L
+    out = L.clone()
+    x = out[hit]
+    n = x.shape[0]
+    # blur (soft focus, a scan of a print), sigma 0..1.5 pixels, on about half
+    sigma = rand(n) * 1.5 * (rand(n) < 0.5)
+    x = torch.where((sigma > 0.05)[:, None, None, None], _blur(x, sigma), x)
+    # faded contrast and a lifted or sunk black point
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    contrast = 0.55 + 0.45 * rand(n, 1, 1, 1)
+    shift = (rand(n, 1, 1, 1) - 0.5) * 20
+    x = mean + (x - mean) * contrast + shift
+    # film grain, 0..6 L units, on about two thirds
+    grain = rand(n, 1, 1, 1) * 6 * (rand(n, 1, 1, 1) < 0.66)
+    noise = torch.randn(n, 1, h, w, generator=gen).to(dev)
+    x = x + grain * noise
+    # a few scratches: thin bright or dark vertical-ish lines, on about a quarter
+    for i in range(n):
+        if rand(1).item() < 0.25:
+            for _ in range(int(rand(1).item() * 3) + 1):
+                col = int(rand(1).item() * (w - 1))
+                top = int(rand(1).item() * h / 2)
+                length = int(h / 4 + rand(1).item() * h / 2)
+                value = 95.0 if rand(1).item() < 0.7 else 10.0
+                x[i, :, top:top + length, col] = value
+    out[hit] = x.clamp(0, 100)
+    return out
