@@ -515,9 +515,10 @@ def test_text_file_named_jpg(tmp_path):
     assert_error(tmp_path / "notes.jpg", "not a supported image")
 
 
-def test_gif_named_jpg_is_refused(tmp_path):
-    Image.new("L", (4, 4)).save(tmp_path / "anim.jpg", "GIF")
-    assert_error(tmp_path / "anim.jpg", "not a supported image")
+def test_icon_named_jpg_is_refused(tmp_path):
+    """A format outside the still-photo list (here a Windows icon) is refused whatever its name."""
+    Image.new("RGB", (16, 16)).save(tmp_path / "icon.jpg", "ICO")
+    assert_error(tmp_path / "icon.jpg", "not a supported image")
 
 
 def test_truncated_jpeg(tmp_path):

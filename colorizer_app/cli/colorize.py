@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
 from ..defaults import DEFAULT_SIZE
+from .. import cpu_threads
 from ..engine import Colorizer
-from ..imaging.io import OUTPUT_FORMATS, ImageError, iter_image_files, load_image, output_path, save_image
+from ..engine.output_check import ModelOutputError
+from ..imaging.io import (
+    OUTPUT_FORMATS,
+    PNG_COMPRESSION,
+    ImageError,
+    SaveAbandoned,
+    check_writable_folder,
+    iter_image_files,
+    load_image,
+    output_path,
+    remove_stale_temp_files,
+    save_image,
+)
 from ..models.checkpoint import CheckpointError
+from .stop_signals import StopSignals
 
 
 def add_parser(sub) -> None:
@@ -23,21 +39,52 @@ def add_parser(sub) -> None:
     p.add_argument("--vibrance", type=float, default=1.0, help="scale the predicted colours (1 = as predicted)")
     p.add_argument("--size", type=int, default=DEFAULT_SIZE, help="working resolution (short side)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
+    p.add_argument("--threads", type=int, default=cpu_threads.AUTO,
+                   help="CPU threads: 0 (default) = automatic, which holds up when other programs keep "
+                        "the machine busy; N = the network on N threads and the pixel work shared over N")
     p.add_argument("--format", choices=sorted(OUTPUT_FORMATS), default="png")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality")
+    p.add_argument("--png", choices=sorted(PNG_COMPRESSION), default="fast",
+                   help="PNG compression: fast (default) or small (smallest files, about 3x slower)")
     p.add_argument("--pattern", default="{stem}", help="output name pattern, e.g. {stem}_color")
     p.set_defaults(func=run)
 
 
+def argument_problem(args) -> str | None:
+    """Values argparse lets through but that would give black or broken photos."""
+    if not math.isfinite(args.vibrance) or args.vibrance < 0:
+        return f"--vibrance must be a number of 0 or more, not {args.vibrance}"
+    if args.temperature is not None and not (math.isfinite(args.temperature) and args.temperature >= 0):
+        return f"--temperature must be a number of 0 or more (0 = mode, 1 = mean), not {args.temperature}"
+    if args.size < 8:
+        return f"--size must be at least 8 pixels, not {args.size}"
+    if not 0 <= args.threads <= cpu_threads.MAX_THREADS:
+        return f"--threads must be from 0 (automatic) to {cpu_threads.MAX_THREADS}, not {args.threads}"
+    if not 1 <= args.quality <= 100:
+        return f"--quality must be from 1 to 100, not {args.quality}"
+    return None
+
+
 def run(args) -> int:
+    if problem := argument_problem(args):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    with StopSignals() as stop:
+        return _run(args, stop)
+
+
+def _run(args, stop: StopSignals) -> int:
     warn = lambda msg: tqdm.write(f"warning: {msg}", file=sys.stderr)  # noqa: E731
     try:
-        colorizer = Colorizer(args.model, device=args.device, size=args.size,
+        colorizer = Colorizer(args.model, device=args.device, size=args.size, threads=args.threads,
                               temperature=args.temperature, vibrance=args.vibrance, on_warning=warn)
-    except CheckpointError as e:
+        check_writable_folder(args.out)  # before any photo: a read-only folder is found at once
+    except (CheckpointError, ImageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    files = iter_image_files(args.inputs)
+    for stale in remove_stale_temp_files(args.out):
+        tqdm.write(f"note: removed {stale.name}, left in {args.out} by a run that was killed")
+    files = inputs_without_outputs(iter_image_files(args.inputs, skip_folders=[args.out]), args)
     missing = [p for p in args.inputs if not p.exists()]
     if not files and not missing:
         print("error: no photos found in the given inputs", file=sys.stderr)
@@ -47,24 +94,65 @@ def run(args) -> int:
         tqdm.write(f"failed: {p}: {why}", file=sys.stderr)
     used: set[Path] = set()
     protected = list(files)
+    written = 0
+    broken_model = None
     with tqdm(files, unit="photo", dynamic_ncols=True,
               desc=f"{colorizer.model.name} on {colorizer.choice.label}") as bar:
         for src in bar:
+            if stop.stopped:
+                break
             try:
                 img = load_image(src)
+                if stop.stopped:
+                    break
                 result = colorizer.colorize(img.pixels)
+                if stop.stopped:  # the photo in progress is abandoned: nothing more is written
+                    break
                 dest = _unique(output_path(src, args.out, args.format, args.pattern), used)
                 save_image(result.rgb, dest, exif=img.exif, icc_profile=img.icc_profile,
-                           quality=args.quality, protected=protected)
+                           quality=args.quality, protected=protected, png=args.png,
+                           should_stop=stop.should_stop)
+                written += 1
+                for note in img.notes:
+                    tqdm.write(f"note: {src}: {note}")
                 if result.was_colour:
                     tqdm.write(f"note: {src} is already in colour; recoloured from its lightness")
+            except SaveAbandoned:
+                break
+            except ModelOutputError as e:  # the model, not the photo: every photo would fail
+                broken_model = str(e)
+                failures.append((src, str(e)))
+                break
             except (ImageError, ValueError, OSError) as e:
                 failures.append((src, str(e)))
                 tqdm.write(f"failed: {e}", file=sys.stderr)
-    done = len(files) - (len(failures) - len(missing))
-    print(f"{done} of {len(files)} photos written to {args.out}"
-          + (f"; {len(failures)} failed" if failures else ""))
+    summary = f"{written} of {len(files)} photos written to {args.out}"
+    if failures:
+        summary += f"; {len(failures)} failed"
+    if stop.stopped:
+        summary += f", stopped ({stop.name})"
+    print(summary)
+    if broken_model:
+        print(f"error: {broken_model}; stopped", file=sys.stderr)
+        return 2
+    if stop.stopped:
+        return stop.exit_code
     return 1 if failures else 0
+
+
+def inputs_without_outputs(files: list[Path], args) -> list[Path]:
+    """Drop the files that are this run's own outputs of other inputs: an earlier run's results
+    when the output folder is an input folder too (a run again must not colourise its results)."""
+    def key(p: Path) -> str:
+        return os.path.normcase(os.path.realpath(p))
+
+    destinations = {}
+    for f in files:
+        try:
+            destinations[key(output_path(f, args.out, args.format, args.pattern))] = key(f)
+        except ValueError:
+            return files  # a bad pattern: the batch reports it photo by photo
+    return [f for f in files if destinations.get(key(f), key(f)) == key(f)]
 
 
 def _unique(dest: Path, used: set[Path]) -> Path:

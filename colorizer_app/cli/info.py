@@ -7,6 +7,8 @@ import torch
 from .. import __version__
 from ..engine import available_devices, choose_device
 from ..models import registry
+from ..models.user_models import metrics_text
+from ..models.validation import visible
 
 
 def add_parser(sub) -> None:
@@ -22,16 +24,18 @@ def run(args) -> int:
         print("  this PyTorch build is CPU-only; install a CUDA build of torch to use an NVIDIA GPU")
     print(f"bundled models: {registry.bundled_dir()}")
     print(f"user models:    {registry.user_models_dir()}")
-    entries = registry.list_models()
-    if not entries:
-        print("no models found")
-        return 1
-    for e in entries:
-        m = e.meta.get("val_metrics", {})
-        figures = (f"val PSNR {m['psnr']:.2f} dB, AuC {m['auc']:.3f}, colourfulness {100 * m['colourfulness_ratio']:.0f}%"
-                   + (f", wrong colour {100 * m['wrong_colour']:.2f}%" if "wrong_colour" in m else "")
-                   if m else "no validation figures")
+    scan = registry.scan_models()
+    if not scan.entries:
+        print("no usable models found")
+    for e in scan.entries:
+        m = e.meta.get("val_metrics") or {}
+        figures = metrics_text(m) + (f", wrong colour {100 * m['wrong_colour']:.2f}%" if "wrong_colour" in m else "")
         where = "bundled" if e.bundled else "user"
-        print(f"  {e.name:<16} {e.family:<15} {where:<8} steps {e.meta.get('steps', '?'):>6}  {figures}")
+        print(f"  {e.name:<16} {e.family:<15} {where:<8} steps {e.meta.get('steps', '?'):>6}  "
+              f"{'val ' + figures if figures else 'no validation figures'}")
         print(f"  {'':<16} {e.path}")
-    return 0
+    if scan.unusable:
+        print(f"unusable model files ({len(scan.unusable)}):")
+        for bad in scan.unusable:
+            print(f"  {visible(bad.reason)}")
+    return 0 if scan.entries else 1

@@ -93,6 +93,16 @@ def main(argv: list[str] | None = None) -> int:
         scratch = tempfile.TemporaryDirectory(prefix="colorizer-self-check-")
         settings = Settings(Path(scratch.name) / "settings.ini")
     window = MainWindow(settings)
+    from .preferences import apply_thread_setting
+    from .quit_on_signals import QuitOnSignals
+
+    apply_thread_setting(window.settings)
+
+    def quit_for(_signum: int) -> None:  # Ctrl+C, a logout: close as the user would, settings saved
+        window.close()
+        app.closeAllWindows()  # dialogs too: with the last window closed, the event loop ends
+
+    signals = QuitOnSignals(quit_for, app)
     if args.self_check:
         from .self_check import SelfCheck
 
@@ -102,7 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     engine_loader.start_after_paint(window)
     if args.paths:
         window.add_paths(args.paths, remember=not args.self_check)
-    return app.exec()
+    try:
+        status = app.exec()
+    finally:
+        signals.uninstall()
+    return 128 + signals.signum if signals.signum else status  # as a shell expects of a stopped program
 
 
 if __name__ == "__main__":

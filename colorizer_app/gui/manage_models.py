@@ -1,6 +1,7 @@
 """Tools > Manage Models: every model with its card; rename, delete or reveal the user's own.
 
-Bundled models are listed read-only. Renaming rewrites the model file (its metadata holds the
+Bundled models are listed read-only. A file that cannot be used (validation.py) is listed after
+the models with the reason, so it can be deleted or shown; it is never loaded. Renaming rewrites the model file (its metadata holds the
 name), so it runs on the dialog's runner thread like all model file work; reading the list and
 the cards reads only the small checkpoint headers.
 """
@@ -47,6 +48,7 @@ class ManageModelsDialog(QDialog):
         self._runner = JobRunner("models", self)  # its thread runs while a job does
         self._busy: CallJob | None = None
         self.entries: list[registry.ModelEntry] = []
+        self.unusable: list[registry.UnusableModel] = []  # listed after the entries
 
         self.list = QListWidget()
         self.list.setMinimumWidth(220)
@@ -95,16 +97,23 @@ class ManageModelsDialog(QDialog):
         """List the models again, keeping (or moving to) the selected one. `entries`: the list the
         main window just read, so the folders are not read twice."""
         current = select or (self.selected().name if self.selected() else "")
-        self.entries = registry.list_models() if entries is None else entries
+        scan = registry.scan_models()  # headers only; the unusable files are not in `entries`
+        self.entries = scan.entries if entries is None else entries
+        self.unusable = scan.unusable
         self.list.blockSignals(True)
         self.list.clear()
         for e in self.entries:
             item = QListWidgetItem(f"{e.name}   ·  bundled" if e.bundled else e.name)
             item.setToolTip(f"{e.path}" + ("\nbundled with the app: read-only" if e.bundled else ""))
             self.list.addItem(item)
+        for bad in self.unusable:
+            item = QListWidgetItem(f"{bad.path.name}   ·  unusable")
+            item.setForeground(self.palette().color(self.palette().ColorRole.PlaceholderText))
+            item.setToolTip(bad.reason)
+            self.list.addItem(item)
         row = next((i for i, e in enumerate(self.entries) if e.name == current), 0)
         self.list.blockSignals(False)
-        self.list.setCurrentRow(row if self.entries else -1)
+        self.list.setCurrentRow(row if self.list.count() else -1)
         self._show_card(self.list.currentRow())
         self.note.setText(f"Your models are kept in {registry.user_models_dir()}. "
                           f"Bundled models ({registry.bundled_dir()}) cannot be changed.")
@@ -113,6 +122,10 @@ class ManageModelsDialog(QDialog):
         row = self.list.currentRow()
         return self.entries[row] if 0 <= row < len(self.entries) else None
 
+    def selected_unusable(self) -> registry.UnusableModel | None:
+        row = self.list.currentRow() - len(self.entries)
+        return self.unusable[row] if 0 <= row < len(self.unusable) else None
+
     def select(self, name: str) -> None:
         row = next((i for i, e in enumerate(self.entries) if e.name == name), -1)
         if row >= 0:
@@ -120,7 +133,12 @@ class ManageModelsDialog(QDialog):
 
     def _show_card(self, _row: int) -> None:
         e = self.selected()
-        if e is None:
+        bad = self.selected_unusable()
+        if bad is not None:
+            self.card.setText(f"<h3>{html.escape(bad.path.name)}: unusable</h3>"
+                              f"<p>{html.escape(bad.reason)}</p><p>It is not offered in the model "
+                              "pickers. Delete it, or replace it with a good copy.</p>")
+        elif e is None:
             self.card.setText("No models found.")
         else:
             rows = "".join(f"<tr><td style='padding-right:14px; color:#666' valign='top'>{html.escape(k)}</td>"
@@ -130,15 +148,17 @@ class ManageModelsDialog(QDialog):
 
     def card_text(self) -> str:
         """The selected model's card as plain text (tests, copy and paste)."""
-        e = self.selected()
+        e, bad = self.selected(), self.selected_unusable()
+        if bad is not None:
+            return f"Unusable: {bad.reason}"
         return "\n".join(f"{k}: {v}" for k, v in user_models.model_card(e)) if e else ""
 
     def _update_buttons(self) -> None:
-        e = self.selected()
+        e, bad = self.selected(), self.selected_unusable()
         editable = e is not None and not e.bundled and self._busy is None
         self.rename_button.setEnabled(editable)
-        self.delete_button.setEnabled(editable)
-        self.reveal_button.setEnabled(e is not None)
+        self.delete_button.setEnabled(editable or (bad is not None and not bad.bundled and self._busy is None))
+        self.reveal_button.setEnabled(e is not None or bad is not None)
         tip = "Bundled models are read-only" if e is not None and e.bundled else ""
         self.rename_button.setToolTip(tip)
         self.delete_button.setToolTip(tip)
@@ -150,10 +170,11 @@ class ManageModelsDialog(QDialog):
         name, ok = QInputDialog.getText(self, "Rename model", f"New name for “{entry.name}”:", text=entry.name)
         return name if ok else None
 
-    def confirm_delete(self, entry: registry.ModelEntry) -> bool:
+    def confirm_delete(self, entry: registry.ModelEntry | registry.UnusableModel) -> bool:
         """Ask before deleting (tests replace this)."""
+        name = getattr(entry, "name", entry.path.name)
         answer = QMessageBox.question(self, "Delete model?",
-                                      f"Delete the model “{entry.name}”?\n\n{entry.path}\n\nThis cannot be undone.",
+                                      f"Delete the model “{name}”?\n\n{entry.path}\n\nThis cannot be undone.",
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
@@ -178,13 +199,13 @@ class ManageModelsDialog(QDialog):
                             lambda _path: self._renamed(old, new_name.strip()))
 
     def delete_selected(self) -> Job | None:
-        e = self.selected()
+        e = self.selected() or self.selected_unusable()
         if e is None or e.bundled or self._busy is not None or not self.confirm_delete(e):
             return None
         return self._submit(CallJob(user_models.delete_model, e.path), lambda _: self._changed(None))
 
     def reveal_selected(self) -> None:
-        e = self.selected()
+        e = self.selected() or self.selected_unusable()
         if e is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(e.path).parent)))
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from .. import cpu_threads
 from ..models.registry import ModelEntry
 from .controls import SIZE_STEP, device_items
 from .settings import CACHE_MB_RANGE, KEYS, SIZE_RANGE, VIBRANCE_RANGE, VIEW_MODES, Settings
@@ -54,6 +55,12 @@ class PreferencesDialog(QDialog):
         self.cache_mb.setSuffix(" MB")
         self.cache_mb.setToolTip("Memory kept for opened photos and their results; whatever does not fit "
                                  "is read or computed again when it is needed.")
+        self.threads = QSpinBox()
+        self.threads.setRange(0, max(cpu_threads.cores() * 2, 2))
+        self.threads.setSpecialValueText("Automatic")
+        self.threads.setToolTip("Automatic holds up when other programs keep the computer busy: the network "
+                                "runs on one thread and the full-resolution work is shared out. A number "
+                                "runs both on that many threads (for a quiet computer with many cores).")
 
         form = QFormLayout()
         form.addRow(QLabel("<b>Defaults</b>"))
@@ -67,6 +74,7 @@ class PreferencesDialog(QDialog):
         form.addRow(self.auto)
         form.addRow("Recent files kept", self.recent_max)
         form.addRow("Photo memory", self.cache_mb)
+        form.addRow("CPU threads", self.threads)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
                                    | QDialogButtonBox.StandardButton.RestoreDefaults)
@@ -88,6 +96,7 @@ class PreferencesDialog(QDialog):
         self.auto.setChecked(get("prefs/auto_colorize"))
         self.recent_max.setValue(get("prefs/recent_max"))
         self.cache_mb.setValue(get("prefs/cache_mb"))
+        self.threads.setValue(get("prefs/threads"))
 
     def restore_defaults(self) -> None:
         self.load(lambda name: KEYS[name].default)
@@ -103,11 +112,18 @@ class PreferencesDialog(QDialog):
         s.set("prefs/auto_colorize", self.auto.isChecked())
         s.set("prefs/recent_max", self.recent_max.value())
         s.set("prefs/cache_mb", self.cache_mb.value())
+        s.set("prefs/threads", self.threads.value())
         s.sync()
+        apply_thread_setting(s)
 
     def accept(self) -> None:
         self.save()
         super().accept()
+
+
+def apply_thread_setting(settings: Settings) -> None:
+    """Colourising from now on uses the threads the settings ask for (at start and on OK)."""
+    cpu_threads.set_process_default(settings.get("prefs/threads"))
 
 
 def _select(combo: QComboBox, data) -> None:

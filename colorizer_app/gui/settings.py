@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from .. import cpu_threads
 from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
 from ..imaging.files import OUTPUT_FORMATS
 from ..session.cache import DEFAULT_BUDGET
@@ -86,6 +87,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("prefs/auto_colorize", bool, True, doc="colourise the photo on view when it has no result"),
     Key("prefs/cache_mb", int, CACHE_MB, _between(*CACHE_MB_RANGE),
         doc="memory for decoded photos and results; what does not fit is made again when needed"),
+    Key("prefs/threads", int, cpu_threads.AUTO, _between(0, cpu_threads.MAX_THREADS),
+        doc="CPU threads for colourising (cpu_threads.py); 0 = automatic, which holds up under load"),
 )
 KEYS: dict[str, Key] = {k.name: k for k in SCHEMA}
 

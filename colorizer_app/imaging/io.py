@@ -4,17 +4,19 @@ Everything that comes out of `load_image` is plain uint8 numpy, upright, with al
 onto white, so the rest of the app never has to think about Pillow modes, bit depths or EXIF
 rotation. Every failure becomes an `ImageError` naming the file, so a batch can report the bad
 file and carry on. `save_image` writes atomically and refuses to overwrite the inputs, because
-losing someone's original photo is the one mistake this app must never make.
+losing someone's original photo is the one mistake this app must never make. Which files are
+photos and where outputs go: files.py; the EXIF and ICC carried over: metadata.py.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import stat
-import struct
 import threading
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -23,15 +25,33 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-# Which files are photos, where outputs go and what "the same file" is live in files.py; these
-# names stay importable from here, where they were before the split.
-from .files import OUTPUT_FORMATS, SUPPORTED_EXTENSIONS, iter_image_files, output_path, same_file  # noqa: F401
+from ..temp_files import pid_tag, remove_stale
+
+# Which files are photos, where outputs go and what "the same file" is live in files.py, the
+# metadata carried to outputs in metadata.py; the names below stay importable from here.
+from .files import (  # noqa: F401
+    _READ_FORMATS,
+    OUTPUT_FORMATS,
+    READABLE_EXTENSIONS,
+    SUPPORTED_EXTENSIONS,
+    iter_image_files,
+    output_path,
+    same_file,
+)
+from .memory import available_memory
+from .metadata import exif_for_output, metadata_options
 
 MAX_PIXELS: int = 250_000_000
+# Bytes of memory colourising takes per pixel at its peak: the decoded photo, its L (float32), the
+# full-resolution ab (2 x float32), the output (3 x uint8) and the stripes in flight. A photo that
+# would need more than MEMORY_SHARE of the memory available now is refused before decoding.
+BYTES_PER_PIXEL = 20
+MEMORY_SHARE = 0.6
 
-# Pillow format names we are willing to decode. Anything else (EPS, which runs Ghostscript, or
-# one of Pillow's many exotic readers) is refused even when it hides behind a .jpg name.
-_READ_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "BMP")  # JPEG also yields MPO files
+_SINGLE_PICTURE_FORMATS = frozenset({"MPO"})  # extra frames are a camera's depth map or preview
+# PNG compression: level 1 writes a 12 MP photo in a third of the time of Pillow's default (6)
+# for a file about 30% larger; "small" is for when size matters more than time.
+PNG_COMPRESSION = {"fast": 1, "small": 9}
 # Output extension -> Pillow format name.
 _WRITE_FORMATS = {
     ".png": "PNG",
@@ -42,23 +62,12 @@ _WRITE_FORMATS = {
     ".webp": "WEBP",
     ".bmp": "BMP",
 }
-_METADATA_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "WEBP"})
 
 # An RGB pixel counts as coloured when its channels differ by more than this many levels
 # (JPEG chroma rounding alone gives 1-2); the image counts as colour when more than
 # _COLOUR_FRACTION of its pixels do (so a few stray specks do not make a photo "colour").
 _GRAY_TOLERANCE = 2
 _COLOUR_FRACTION = 0.001
-
-_EXIF_HEADER = b"Exif\x00\x00"
-_ORIENTATION_TAG = 0x0112
-_EXIF_IFD_TAG = 0x8769
-_GPS_IFD_TAG = 0x8825
-# Descriptive TIFF tags worth carrying when the source is a TIFF (whose "EXIF" is its own tag
-# directory, mixed with strip offsets and other layout tags that must not be copied).
-_DESCRIPTIVE_TAGS = (270, 271, 272, 305, 306, 315, 33432)  # description, make, model,
-# software, date/time, artist, copyright
-_JPEG_MAX_EXIF = 65533  # the biggest EXIF segment a JPEG marker can hold (Pillow refuses more)
 
 # value / 257, rounded, for every 16-bit value: a table lookup needs no 32-bit temporaries.
 _U16_TO_U8 = ((np.arange(65536, dtype=np.uint32) + 128) // 257).astype(np.uint8)
@@ -79,6 +88,10 @@ class ImageError(Exception):
         return f"{self.path}: {self.problem}"
 
 
+class SaveAbandoned(ImageError):
+    """save_image was told to stop before its file was in place; nothing was written."""
+
+
 @dataclass(eq=False)
 class LoadedImage:
     """A decoded photo plus the metadata to carry to its colourised output."""
@@ -89,6 +102,7 @@ class LoadedImage:
     exif: bytes | None = field(repr=False)  # "Exif\0\0"-prefixed, Orientation already 1
     icc_profile: bytes | None = field(repr=False)
     source_mode: str  # Pillow mode of the file, e.g. "L", "I;16", "CMYK"
+    notes: list[str] = field(default_factory=list)  # what the user should know: "first of 12 frames"
 
     @property
     def size(self) -> tuple[int, int]:
@@ -106,19 +120,25 @@ def load_image(path: str | Path) -> LoadedImage:
     """
     path = Path(path)
     _check_regular_file(path)
+    notes: list[str] = []
     try:
-        with _strict_pillow(), Image.open(path, formats=_READ_FORMATS) as img:
+        with _strict_pillow(), _pillow_warnings_as_a_note(notes), \
+                Image.open(path, formats=_READ_FORMATS) as img:
             # Image.open only parsed the header: refuse bombs before decoding a single pixel.
             _check_dimensions(path, img.size)
+            _check_memory(path, img.size)
+            frames = getattr(img, "n_frames", 1)
+            if frames > 1 and img.format not in _SINGLE_PICTURE_FORMATS:
+                notes.append(f"{img.format} file with {frames} frames: the first one is used")
             img.load()
             source_mode = img.mode
-            exif = _exif_for_output(img)
+            exif = exif_for_output(img)
             icc = img.info.get("icc_profile") or None
             try:
                 upright = ImageOps.exif_transpose(img)
             except Exception:  # unreadable EXIF must not make the photo unreadable
                 upright, exif = img.copy(), None
-            pixels, is_colour = _to_uint8(upright, icc)
+            pixels, is_colour = _to_uint8(upright, icc, notes)
         if source_mode == "CMYK":
             icc = None  # the pixels are RGB now; a CMYK profile would misdescribe them
     except ImageError:
@@ -131,7 +151,8 @@ def load_image(path: str | Path) -> LoadedImage:
             "refusing a possible decompression bomb",
         ) from e
     except UnidentifiedImageError as e:
-        raise ImageError(path, "not a supported image file (JPEG, PNG, TIFF, WebP or BMP)") from e
+        raise ImageError(path, "not a supported image file (JPEG, PNG, TIFF, WebP, BMP, GIF or "
+                               "another still-image format)") from e
     except EOFError as e:
         raise ImageError(path, "file is truncated") from e
     except MemoryError as e:
@@ -142,7 +163,7 @@ def load_image(path: str | Path) -> LoadedImage:
         if isinstance(e, OSError) and e.errno is not None:  # a real OS error, e.g. permissions
             raise ImageError(path, f"cannot read file: {_reason(e)}") from e
         raise ImageError(path, f"cannot decode image: {_reason(e)}") from e
-    return LoadedImage(path, pixels, is_colour, exif, icc, source_mode)
+    return LoadedImage(path, pixels, is_colour, exif, icc, source_mode, notes)
 
 
 def _check_regular_file(path: Path) -> None:
@@ -174,6 +195,46 @@ def _check_dimensions(path: Path, size: tuple[int, int]) -> None:
         )
 
 
+def memory_needed(size: tuple[int, int]) -> int:
+    """Bytes colourising a photo of this (width, height) takes at its peak (about)."""
+    return size[0] * size[1] * BYTES_PER_PIXEL
+
+
+def _check_memory(path: Path, size: tuple[int, int]) -> None:
+    """Refuse, before decoding, a photo that would not fit in the memory available now: a 219 KB
+    PNG of 15000 x 15000 would otherwise take 4 GB and push the machine into swap."""
+    need, free = memory_needed(size), available_memory()
+    if free is None or need <= free * MEMORY_SHARE:
+        return
+    width, height = size
+    raise ImageError(path, f"image is too large for the memory available ({width}x{height} = "
+                           f"{width * height / 1e6:.0f} MP needs about {need / 2**30:.1f} GiB to "
+                           f"colourise, {free / 2**30:.1f} GiB is free); use a smaller copy")
+
+
+_warnings_lock = threading.Lock()  # warnings.catch_warnings swaps process-wide state
+
+
+@contextmanager
+def _pillow_warnings_as_a_note(notes: list[str]) -> Iterator[None]:
+    """Pillow's warnings about one file (corrupt EXIF, odd metadata) become one note about it,
+    instead of raw warning lines on the terminal. Decompression-bomb warnings become errors.
+    Loads on several threads take turns here; a warning from outside Pillow caught meanwhile is
+    shown as usual afterwards."""
+    with _warnings_lock:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    pillow = [w for w in caught if f"{os.sep}PIL{os.sep}" in str(w.filename)]
+    for w in caught:
+        if w not in pillow:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    seen = list(dict.fromkeys(" ".join(str(w.message).split()) for w in pillow))
+    if seen:
+        notes.append("Pillow warned: " + "; ".join(seen[:3]) + (" …" if len(seen) > 3 else ""))
+
+
 _pillow_lock = threading.Lock()
 _pillow_users = 0
 _pillow_saved: tuple[int | None, bool] = (None, False)
@@ -203,7 +264,7 @@ def _strict_pillow() -> Iterator[None]:
                 Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = _pillow_saved
 
 
-def _to_uint8(img: Image.Image, icc: bytes | None) -> tuple[np.ndarray, bool]:
+def _to_uint8(img: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[np.ndarray, bool]:
     """Any Pillow mode -> (uint8 pixels, is_colour); gray-valued RGB comes back 2-D."""
     mode = img.mode
     has_alpha = mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in img.info
@@ -211,6 +272,8 @@ def _to_uint8(img: Image.Image, icc: bytes | None) -> tuple[np.ndarray, bool]:
         arr = np.asarray(img)
         if arr.dtype.kind == "u" and arr.itemsize == 2:  # any byte order (I;16, I;16B)
             return _U16_TO_U8[arr], False
+        if arr.dtype.kind == "f":
+            return _scale_float(arr, notes), False
         return _scale_numeric(arr), False
     if mode in ("1", "L") and not has_alpha:
         return np.array(img.convert("L")), False
@@ -223,17 +286,37 @@ def _to_uint8(img: Image.Image, icc: bytes | None) -> tuple[np.ndarray, bool]:
     return _gray_if_neutral(np.array(rgb_img))
 
 
-def _scale_numeric(arr: np.ndarray) -> np.ndarray:
-    """32-bit int / float gray -> uint8, guessing the range from the data.
+def _scale_float(arr: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Float gray (a float TIFF) -> uint8 by its real range: 0 is black, and white is 1.0 or the
+    brightest value when that is above 1 (an HDR overshoot of 1.02 must not make the photo black).
+    Negative values are clipped to black. NaN becomes black and infinities the nearest finite
+    end, with a note; a file with no finite value at all is refused."""
+    data = arr.astype(np.float32)  # a copy: edited in place below
+    finite = np.isfinite(data)
+    bad = data.size - int(np.count_nonzero(finite))
+    if bad == data.size:
+        raise ValueError("no pixel has a finite value (all NaN or infinite)")
+    peak = float(data[finite].max()) if bad else float(data.max())
+    if bad:
+        np.nan_to_num(data, copy=False, nan=0.0, posinf=max(peak, 1.0), neginf=0.0)
+        notes.append(f"{bad} pixel{'s' if bad > 1 else ''} not a finite number (NaN or infinite): "
+                     "NaN taken as black, infinity as the brightest value")
+    white = 1.0
+    if peak > 1.0:
+        white = peak
+        notes.append(f"floating-point values up to {peak:.4g}: scaled so that {peak:.4g} is white")
+    data *= np.float32(255.0 / white)
+    return np.clip(np.rint(data), 0, 255).astype(np.uint8)
 
-    Floats up to 1.0 are taken as 0..1, data up to 255 as 8-bit, anything larger as 16-bit
-    (Pillow stores 16-bit images as "I"); values outside the range are clipped.
+
+def _scale_numeric(arr: np.ndarray) -> np.ndarray:
+    """32-bit int gray -> uint8, guessing the range from the data: data up to 255 is taken as
+    8-bit, anything larger as 16-bit (Pillow stores 16-bit images as "I"); values outside the
+    range are clipped.
     """
-    data = np.nan_to_num(arr.astype(np.float32, copy=False), nan=0.0, posinf=65535.0, neginf=0.0)
+    data = arr.astype(np.float32, copy=False)
     peak = float(data.max())
-    if arr.dtype.kind == "f" and peak <= 1.0:
-        scaled = data * 255.0
-    elif peak <= 255.0:
+    if peak <= 255.0:
         scaled = data
     else:
         scaled = np.clip(data, 0.0, 65535.0) / 257.0
@@ -291,59 +374,6 @@ def _gray_if_neutral(rgb: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.array(Image.fromarray(rgb).convert("L")), False
 
 
-def _exif_for_output(img: Image.Image) -> bytes | None:
-    """The source EXIF to carry to the output, with Orientation 1 (the pixels get rotated)."""
-    raw = img.info.get("exif")
-    if raw:
-        return _upright_exif(raw)
-    try:
-        tags = img.getexif()  # TIFF tags, or EXIF stored in a PNG text chunk
-        out = Image.Exif()
-        for tag in _DESCRIPTIVE_TAGS:
-            if tag in tags:
-                out[tag] = tags[tag]
-        found = len(out) > 0
-        for ifd_tag in (_EXIF_IFD_TAG, _GPS_IFD_TAG):
-            sub = tags.get_ifd(ifd_tag)
-            if sub:
-                out.get_ifd(ifd_tag).update(sub)
-                found = True
-        return out.tobytes() if found else None
-    except Exception:  # metadata is a nicety; never fail a load over it
-        return None
-
-
-def _upright_exif(raw: bytes) -> bytes | None:
-    """Set Orientation to 1 and unlink the thumbnail IFD by editing the bytes in place.
-
-    Editing in place rather than re-serialising keeps maker notes (full of absolute offsets)
-    intact. The thumbnail goes because it shows the original, unrotated, uncoloured photo.
-    Returns None for a block too broken to edit, rather than carrying a wrong orientation.
-    """
-    data = bytearray(raw if raw.startswith(_EXIF_HEADER) else _EXIF_HEADER + raw)
-    base = len(_EXIF_HEADER)  # offsets inside EXIF count from the TIFF header
-    order = {b"II": "<", b"MM": ">"}.get(bytes(data[base : base + 2]))
-    if order is None:
-        return None
-    try:
-        magic, ifd0 = struct.unpack_from(order + "HI", data, base + 2)
-        if magic != 42:
-            return None
-        (count,) = struct.unpack_from(order + "H", data, base + ifd0)
-        for i in range(count):
-            entry = base + ifd0 + 2 + 12 * i
-            tag, kind, n = struct.unpack_from(order + "HHI", data, entry)
-            if tag == _ORIENTATION_TAG:
-                if n != 1 or kind not in (3, 4):  # not a SHORT/LONG we can rewrite safely
-                    return None
-                # The value sits inline, left-justified, so it starts at entry + 8 either way.
-                struct.pack_into(order + ("H" if kind == 3 else "I"), data, entry + 8, 1)
-        struct.pack_into(order + "I", data, base + ifd0 + 2 + 12 * count, 0)  # no IFD1
-    except struct.error:
-        return None
-    return bytes(data)
-
-
 # --------------------------------------------------------------------------- saving
 
 
@@ -355,12 +385,16 @@ def save_image(
     icc_profile: bytes | None = None,
     quality: int = 95,
     protected: Iterable[str | Path] = (),
+    png: str = "fast",
+    should_stop: Callable[[], bool] | None = None,
 ) -> Path:
     """Write uint8 (H, W) or (H, W, 3) pixels atomically; format from the extension.
 
     The data goes to a hidden temporary file beside the target and is renamed over it only
     once complete, so a crash or error never leaves a half-written photo. Refuses to replace
-    any file in `protected` (the inputs). EXIF/ICC are carried where the format allows.
+    any file in `protected` (the inputs). EXIF/ICC are carried where the format allows. `png`:
+    "fast" or "small" (PNG_COMPRESSION). `should_stop`, asked once the data is written and
+    before the rename: True abandons the save (SaveAbandoned), leaving no file at all.
     """
     path = Path(path)
     fmt = _WRITE_FORMATS.get(path.suffix.lower())
@@ -375,6 +409,10 @@ def save_image(
     if path.is_dir():
         raise ImageError(path, "is a directory, cannot write an image there")
     options = _save_options(fmt, image.mode, exif, icc_profile, quality)
+    if fmt == "PNG":
+        if png not in PNG_COMPRESSION:
+            raise ValueError(f"unknown PNG compression {png!r} (use {' or '.join(PNG_COMPRESSION)})")
+        options["compress_level"] = PNG_COMPRESSION[png]
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -384,13 +422,15 @@ def save_image(
     try:
         with os.fdopen(fd, "wb") as f:
             image.save(f, format=fmt, **options)
+        if should_stop is not None and should_stop():
+            raise SaveAbandoned(path, "not written: stopped")
         os.replace(tmp, path)
     except BaseException as e:  # also Ctrl-C: never leave the temporary file behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        if not isinstance(e, Exception):
+        if not isinstance(e, Exception) or isinstance(e, SaveAbandoned):
             raise
         raise ImageError(path, f"cannot write image: {_reason(e)}") from e
     return path
@@ -424,36 +464,56 @@ def _save_options(
         options["quality"] = quality
     elif fmt == "TIFF":
         options["compression"] = "tiff_lzw"  # lossless and read by everything
-    if fmt not in _METADATA_FORMATS:
-        return options
-    if exif:
-        exif = exif if exif.startswith(_EXIF_HEADER) else _EXIF_HEADER + exif
-        if not (fmt == "JPEG" and len(exif) > _JPEG_MAX_EXIF):  # too big for JPEG: drop
-            options["exif"] = exif
-    if icc and _icc_matches(icc, mode):
-        options["icc_profile"] = icc
+    options.update(metadata_options(fmt, mode, exif, icc))
     return options
 
 
-def _icc_matches(icc: bytes, mode: str) -> bool:
-    """An ICC profile must describe the pixels' colour space (e.g. no gray profile on RGB)."""
-    wanted = b"RGB " if mode == "RGB" else b"GRAY"
-    return len(icc) >= 20 and icc[16:20] == wanted
+# ".STEM.PID-0123456789ab.tmp.EXT" (files of older versions lack the "PID-"): what _create_temp names.
+TEMP_NAME = re.compile(r"\..*\.(?:(?P<pid>\d+)-)?[0-9a-f]{12}\.tmp\.[A-Za-z0-9]{1,5}")
 
 
 def _create_temp(path: Path) -> tuple[int, Path]:
-    """Create an empty hidden sibling of `path` with the same suffix.
+    """Create an empty hidden sibling of `path` with the same suffix, named with this process's id
+    so that the next run in the folder can tell one left by a killed run (remove_stale_temp_files).
 
     os.open with mode 0o666 lets the umask decide permissions like any normal save;
     tempfile.mkstemp would leave the final photo readable by its owner only (0600).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        tmp = path.with_name(f".{path.stem[:40]}.{secrets.token_hex(6)}.tmp{path.suffix}")
+        tmp = path.with_name(f".{path.stem[:40]}.{pid_tag()}{secrets.token_hex(6)}.tmp{path.suffix}")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:  # 48 random bits: practically never, but do not clobber it
             continue
+
+
+def remove_stale_temp_files(folder: str | Path) -> list[Path]:
+    """Remove the temporary files that runs killed mid-save (SIGKILL, a power cut) left in
+    `folder`: only names of our own pattern whose process is gone or that are an hour old."""
+    return remove_stale(Path(folder), TEMP_NAME)
+
+
+def check_writable_folder(folder: str | Path) -> Path:
+    """Create `folder` if needed and prove that a file can be written in it, before a batch
+    colourises anything; an ImageError names the folder and the reason otherwise."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ImageError(folder, "is a file, not a folder; cannot write photos there") from None
+    except OSError as e:
+        raise ImageError(folder, f"cannot create the output folder: {_reason(e)}") from None
+    try:
+        fd, probe = _create_temp(folder / "write-test.png")
+    except OSError as e:
+        raise ImageError(folder, f"cannot write in the output folder: {_reason(e)}") from None
+    os.close(fd)
+    try:
+        os.unlink(probe)
+    except OSError:
+        pass
+    return folder
 
 
 def _reason(e: BaseException) -> str:

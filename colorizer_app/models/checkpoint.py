@@ -19,8 +19,9 @@ from safetensors.torch import save_file
 
 from .. import __version__
 from .bins import gamut_bins
-from .header import FAMILIES, FORMAT_VERSION, META_KEY, CheckpointError, checked_meta, refused
+from .header import FORMAT_VERSION, META_KEY, CheckpointError, checked_meta, refused, temp_prefix
 from .networks import ColorNet, NetSpec
+from .validation import check_fields, check_model_meta, visible
 
 
 @dataclass
@@ -38,14 +39,14 @@ class LoadedModel:
 
     @property
     def name(self) -> str:
-        return self.meta.get("name") or (self.path.stem if self.path else self.family)
+        return visible(self.meta.get("name") or (self.path.stem if self.path else self.family))
 
 
 def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> None:
     """Atomic write: a crash or Ctrl-C mid-save never leaves a half-written checkpoint."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
@@ -96,22 +97,25 @@ def save_model(path: Path, net: ColorNet, meta: dict, bins: torch.Tensor | None 
 
 def model_from_tensors(path: Path | None, tensors: dict[str, torch.Tensor], meta: dict,
                        expect_family: str | None = None) -> LoadedModel:
+    """Build the network a checkpoint describes, after checking everything that could make it
+    fail or give wrong colours: the metadata (validation.py), every spec field against NetSpec,
+    the file's tensor names and shapes against a network laid out on the meta device (no memory
+    is allocated for a spec the file's tensors do not match), and that every value is finite."""
     where = path if path is not None else "checkpoint"
-    family = meta.get("family")
-    if family not in FAMILIES:
-        raise CheckpointError(f"{where}: unknown model family {family!r} (known: {', '.join(FAMILIES)})")
+    check_model_meta(where, meta)
+    family = meta["family"]
     if expect_family is not None and family != expect_family:
         raise CheckpointError(f"{where}: is a {family} model, but a {expect_family} model is needed")
     try:
-        spec = NetSpec.from_dict(meta["spec"])
-    except (KeyError, TypeError, ValueError) as e:
+        spec = NetSpec.from_dict(check_fields(where, {"family": family, **meta["spec"]}, NetSpec))
+    except (TypeError, ValueError) as e:
         raise CheckpointError(f"{where}: bad network spec ({e})") from None
     bins = tensors.get("bins.centres")
     if family == "classification":
         if bins is None or bins.ndim != 2 or bins.shape != (spec.out_channels, 2):
             raise CheckpointError(f"{where}: classification checkpoint without matching ab bins")
-    net = ColorNet(spec)
-    expected = net.state_dict()
+    with torch.device("meta"):
+        expected = ColorNet(spec).state_dict()
     got = {k[4:]: v for k, v in tensors.items() if k.startswith("net.")}
     missing = sorted(set(expected) - set(got))
     unexpected = sorted(set(got) - set(expected))
@@ -126,10 +130,28 @@ def model_from_tensors(path: Path | None, tensors: dict[str, torch.Tensor], meta
         problems.append(f"tensor {k} has shape {tuple(got[k].shape)}, expected {tuple(expected[k].shape)}")
     if problems:
         raise CheckpointError(f"{where}: does not match its {family} spec: " + "; ".join(problems))
+    if problem := values_problem({**{f"net.{k}": v for k, v in got.items()},
+                                  **({"bins.centres": bins} if bins is not None else {})}):
+        raise CheckpointError(f"{where}: {problem}; the model would give no colours")
+    net = ColorNet(spec)
     net.load_state_dict({k: v.to(expected[k].dtype) for k, v in got.items()})
     net.eval()
     return LoadedModel(net=net, meta=meta, path=Path(path) if path else None,
                        bins=bins.float() if bins is not None else None)
+
+
+def values_problem(tensors: dict[str, torch.Tensor]) -> str | None:
+    """The first tensor holding NaN or infinity (or a negative batch-norm variance, whose square
+    root is NaN), in words; None when all are usable."""
+    for name, t in tensors.items():
+        if not t.is_floating_point():
+            continue
+        bad = int((~torch.isfinite(t)).sum())
+        if bad:
+            return f"tensor {name} holds {bad} NaN or infinite value{'s' if bad > 1 else ''}"
+        if name.endswith("running_var") and bool((t < 0).any()):
+            return f"tensor {name} holds negative variances"
+    return None
 
 
 def load_model(path: Path, expect_family: str | None = None) -> LoadedModel:

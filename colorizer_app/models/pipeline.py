@@ -77,13 +77,13 @@ def default_temperature(model: LoadedModel) -> float:
     return float(model.meta.get("default_temperature", DEFAULT_TEMPERATURE))
 
 
-def lightness(pixels: np.ndarray) -> torch.Tensor:
-    """uint8 (H, W), (H, W, 1) or (H, W, 3) -> L* (1, H, W) float32."""
+def lightness(pixels: np.ndarray, workers: int = 1) -> torch.Tensor:
+    """uint8 (H, W), (H, W, 1) or (H, W, 3) -> L* (1, H, W) float32 (`workers` threads share it)."""
     if pixels.dtype != np.uint8:
         raise TypeError("the pipeline expects uint8 pixels (imaging.io.load_image gives them)")
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[..., 0]
-    return lightness_from_uint8(torch.from_numpy(np.ascontiguousarray(pixels)))
+    return lightness_from_uint8(np.ascontiguousarray(pixels), workers)
 
 
 def working_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
@@ -144,12 +144,12 @@ def upsample_ab(ab_low: torch.Tensor, L: torch.Tensor, out: NetOutput, method: s
 
 
 @torch.inference_mode()
-def merge(L: torch.Tensor, ab: torch.Tensor, vibrance: float = 1.0) -> np.ndarray:
+def merge(L: torch.Tensor, ab: torch.Tensor, vibrance: float = 1.0, workers: int = 1) -> np.ndarray:
     """(1, H, W) L and (2, H, W) ab -> (H, W, 3) uint8 sRGB. `ab` is scaled in place by the
     vibrance; gamut mapping keeps L and gives up chroma."""
     if vibrance != 1.0:
         ab.mul_(vibrance)
-    return lab_to_uint8(L.cpu(), ab.cpu()).numpy()
+    return lab_to_uint8(L.cpu(), ab.cpu(), workers).numpy()
 
 
 def render(L: torch.Tensor, ab_low: torch.Tensor, out: NetOutput, settings: Settings = Settings()) -> np.ndarray:

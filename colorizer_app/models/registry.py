@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from ..resources import weights_dir
-from .header import FAMILIES, CheckpointError, read_meta
+from .header import FAMILIES, CheckpointError, read_meta, remove_stale_temp_files
+from .validation import visible
 
 if TYPE_CHECKING:
     from .checkpoint import LoadedModel
@@ -45,25 +46,50 @@ class ModelEntry:
     meta: dict
 
 
-def list_models() -> list[ModelEntry]:
-    """Every loadable model: bundled ones first (in family order), then the user's, by name."""
-    entries = []
+@dataclass
+class UnusableModel:
+    """A .safetensors file in a models folder that cannot be used, and why (the message names it)."""
+
+    path: Path
+    bundled: bool
+    reason: str
+
+
+@dataclass
+class ModelScan:
+    entries: list[ModelEntry]  # every loadable model, in the order list_models gives
+    unusable: list[UnusableModel]  # bad files, by folder and name
+
+
+def scan_models() -> ModelScan:
+    """Read the header of every model file in both folders; a bad file is set aside with its reason
+    and never stops the others from being listed. Temporary files left by a save that was killed
+    (kill -9) in the user's folder are removed on the way."""
+    entries, unusable = [], []
     for folder, bundled in ((bundled_dir(), True), (user_models_dir(), False)):
         if not folder.is_dir():
             continue
+        if not bundled:
+            remove_stale_temp_files(folder)
         for path in sorted(folder.glob("*.safetensors")):
             if path.name.endswith(".resume.safetensors"):
                 continue
             try:
-                meta = read_meta(path)  # the header only
-            except CheckpointError:
+                meta = read_meta(path)  # the header only, checked (validation.py)
+            except CheckpointError as e:
+                unusable.append(UnusableModel(path, bundled, str(e)))
                 continue
-            if meta.get("family") not in FAMILIES or meta.get("kind") == "resume":
+            if meta.get("kind") == "resume":
                 continue
-            entries.append(ModelEntry(meta.get("name") or path.stem, path, meta["family"], bundled, meta))
+            entries.append(ModelEntry(visible(meta.get("name") or path.stem), path, meta["family"], bundled, meta))
     order = {f: i for i, f in enumerate(FAMILIES)}
     entries.sort(key=lambda e: (not e.bundled, order.get(e.name, 99), e.name.lower()))
-    return entries
+    return ModelScan(entries, unusable)
+
+
+def list_models() -> list[ModelEntry]:
+    """Every loadable model: bundled ones first (in family order), then the user's, by name."""
+    return scan_models().entries
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
@@ -74,12 +100,15 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
         if not p.is_file():
             raise CheckpointError(f"{p}: no such model file")
         return p
-    entries = list_models()
-    for e in entries:
+    scan = scan_models()
+    for e in scan.entries:
         if e.name == s or e.path.stem == s:
             return e.path
-    known = ", ".join(e.name for e in entries) or "none found"
-    raise CheckpointError(f"unknown model {s!r} (available: {known}; or give a .safetensors path)")
+    for bad in scan.unusable:
+        if bad.path.stem == s:
+            raise CheckpointError(f"model {s!r} is unusable: {bad.reason}")
+    known = ", ".join(e.name for e in scan.entries) or "none found"
+    raise CheckpointError(f"unknown model {visible(s)!r} (available: {known}; or give a .safetensors path)")
 
 
 def load(name_or_path: str | os.PathLike, expect_family: str | None = None) -> LoadedModel:

@@ -22,7 +22,7 @@ from ..models.header import CheckpointError
 from .export import ExportPlan
 from .params import Params
 from .photos import Opened
-from .render import PhotoRef, Renderer, thumbnail_of
+from .render import PhotoRef, Renderer, lightness, thumbnail_of
 
 Progress = Callable[[int, int], None]
 Stop = Callable[[], bool]
@@ -138,8 +138,6 @@ def load_photos(renderer: Renderer, paths: Iterable[str | Path], on_progress: Pr
 def colourise(renderer: Renderer, refs: list[PhotoRef], params: Params, on_progress: Progress = _ignore,
               should_stop: Stop = _never) -> Iterator[Started | Coloured | Failed]:
     """Run the network on each photo (the output is cached) and make its result thumbnail."""
-    from ..models.pipeline import lightness
-
     for i, ref in enumerate(refs):
         if should_stop():
             return

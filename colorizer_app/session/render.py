@@ -66,8 +66,6 @@ class Renderer:
 
     def screen(self, ref: PhotoRef, long_side: int) -> ScreenView:
         def make():
-            from ..models.pipeline import lightness
-
             L = lightness(scaled(self.image(ref).pixels, long_side))
             return ScreenView(L, gray_of(L))
 
@@ -77,8 +75,6 @@ class Renderer:
         pixels = self.image(ref).pixels
         if pixels.ndim == 2:
             return pixels
-        from ..models.pipeline import lightness
-
         return self.cache.get_or_make(("gray", ref.key), lambda: gray_of(lightness(pixels)))
 
     # --- colour ------------------------------------------------------------------------------
@@ -91,18 +87,14 @@ class Renderer:
         if out is not None:
             return out, c, False
         if L is None:
-            from ..models.pipeline import lightness
-
             L = lightness(self.image(ref).pixels)
         return self.cache.put(key, c.net_output(L, params.size)), c, True
 
     def render(self, ref: PhotoRef, params: Params, L) -> Rendered:
         """The colour photo at the resolution of `L` (its lightness at some size)."""
         t0 = time.perf_counter()
-        from ..models.pipeline import render
-
         out, c, computed = self.network(ref, params)
-        rgb = render(L, c.decode(out, params.settings()), out, params.settings())
+        rgb = c.render(L, c.decode(out, params.settings()), out, params.settings())
         return Rendered(rgb, time.perf_counter() - t0, c.choice.label, computed)
 
     def preview(self, ref: PhotoRef, params: Params, long_side: int) -> Rendered:
@@ -121,22 +113,16 @@ class Renderer:
         hit = self.cache.get(key)
         if hit is not None:
             return Rendered(hit, 0.0, "", False)
-        from ..models.pipeline import lightness
-
         t0 = time.perf_counter()
         L = lightness(self.image(ref).pixels)
         out, c, computed = self.network(ref, params, L)
-        from ..models.pipeline import render
-
-        rgb = render(L, c.decode(out, params.settings()), out, params.settings())
+        rgb = c.render(L, c.decode(out, params.settings()), out, params.settings())
         if keep:
             self.cache.put(key, rgb)
         return Rendered(rgb, time.perf_counter() - t0, c.choice.label, computed)
 
     def result_thumbnail(self, ref: PhotoRef, params: Params, L=None) -> np.ndarray:
         """The result as a work-list icon, from the lightness at hand (`L`) or from the pixels."""
-        from ..models.pipeline import lightness
-
         if L is None:
             L = lightness(scaled(self.image(ref).pixels, THUMBNAIL_SIZE))
         else:
@@ -146,6 +132,14 @@ class Renderer:
     def forget(self, key: str) -> None:
         """Drop everything cached for the photo with this key."""
         self.cache.discard(lambda k: k[1] == key)
+
+
+def lightness(pixels: np.ndarray):
+    """The photo's L* (1, h, w), its pixel work shared out as the threads setting says."""
+    from .. import cpu_threads
+    from ..models import pipeline
+
+    return pipeline.lightness(pixels, cpu_threads.pixel_workers(cpu_threads.process_default()))
 
 
 def scaled(pixels: np.ndarray, long_side: int) -> np.ndarray:
@@ -186,7 +180,5 @@ def thumbnail_of(pixels: np.ndarray, size: int = THUMBNAIL_SIZE) -> np.ndarray:
     im.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
     small = np.array(im)
     if small.ndim == 3:
-        from ..models.pipeline import lightness
-
         small = gray_of(lightness(small))
     return small
