@@ -515,10 +515,15 @@ def test_about_box_lists_models(qtbot, window, tiny_models, monkeypatch, tmp_pat
     (weights / "MODEL_CARD.md").write_text("# Model card\n\nTrained on **test** photos.\n")
     d = AboutDialog(window)
     qtbot.addWidget(d)
-    tabs = [d.tabs.tabText(i) for i in range(d.tabs.count())]
+    # short: version, licence, where models and settings live; the card one click further
+    text = d.header.text()
+    assert "MIT" in text and str(tiny_models) in text and "Settings" in text
+    assert not hasattr(d, "tabs")
+    card = d.show_model_card()
+    tabs = [card.tabs.tabText(i) for i in range(card.tabs.count())]
     assert tabs == ["Model card", "tiny-class", "tiny-const"]
-    assert "Trained on" in d.tabs.widget(0).toPlainText()
-    assert "classification" in d.tabs.widget(1).toPlainText()
+    assert "Trained on" in card.tabs.widget(0).toPlainText()
+    assert "classification" in card.tabs.widget(1).toPlainText()
 
 
 # --------------------------------------------------------------------------- entry point

@@ -177,7 +177,12 @@ def test_short_finetune_from_the_main_window(qtbot, window, models, tmp_path):
     for pane in (dialog.preview_input, dialog.preview_base, dialog.preview_now, dialog.preview_truth):
         assert pane.qimage is not None and not pane.image.pixmap().isNull()
     assert dialog.progress_bar.value() == dialog.progress_bar.maximum() == 12
-    assert "Saved “holiday”" in dialog.result_label.text() and "PSNR" in dialog.result_label.text()
+    # the result in words; the figures under Details
+    assert "Saved “holiday”" in dialog.result_label.text() and "PSNR" not in dialog.result_label.text()
+    assert "true colours" in dialog.result_label.text()
+    assert dialog.details_button.isVisible() and not dialog.result_details.isVisible()
+    dialog.details_button.setChecked(True)
+    assert dialog.result_details.isVisible() and "PSNR" in dialog.result_details.text()
 
     # the new model is in the picker at once, loads, and carries its provenance
     assert "holiday" in [e.name for e in window.controls.entries()]

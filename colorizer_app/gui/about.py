@@ -1,4 +1,5 @@
-"""The About box: version, devices, and each model's card (weights/MODEL_CARD.md and metadata)."""
+"""The About box (version, licence, where models and settings live) and, one click further, the
+model card (weights/MODEL_CARD.md) with each model's metadata."""
 
 from __future__ import annotations
 
@@ -43,22 +44,58 @@ def metadata_html(entry: ModelEntry) -> str:
 
 
 class AboutDialog(QDialog):
+    """Short: what it is, version, licence, where models and settings live; the model card and
+    each model's details are one click further (`show_model_card`)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("About Colorizer")
+        settings = getattr(parent, "settings", None)
+        settings_at = settings.qsettings.fileName() if settings is not None else "the system's settings store"
+        self.header = QLabel(
+            f"<h2>Colorizer {html.escape(__version__)}</h2>"
+            "<p>Colours black-and-white photos on your own computer, offline, keeping their full size "
+            "and detail.</p>"
+            "<p>Free software under the MIT licence.</p>"
+            f"<p><b>Models:</b> {html.escape(str(registry.bundled_dir()))} (bundled)<br>"
+            f"<b>Your models:</b> {html.escape(str(registry.user_models_dir()))}<br>"
+            f"<b>Settings:</b> {html.escape(str(settings_at))}</p>")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.card_button = buttons.addButton("Model Card…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.card_button.setToolTip("How each model was trained, on what, how well it does and its limits")
+        self.card_button.clicked.connect(self.show_model_card)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.header)
+        lay.addWidget(buttons)
+        self.card_dialog: ModelCardDialog | None = None
+
+    def show_model_card(self) -> "ModelCardDialog":
+        if self.card_dialog is None:
+            self.card_dialog = ModelCardDialog(self)
+        self.card_dialog.show()
+        self.card_dialog.raise_()
+        return self.card_dialog
+
+
+class ModelCardDialog(QDialog):
+    """The model card (weights/MODEL_CARD.md), each model's metadata, the PyTorch build and devices."""
+
     def __init__(self, parent=None):
         import torch  # loaded by now as a rule (engine_loader), as are the devices below
 
         from ..engine.device import choose_device
 
         super().__init__(parent)
-        self.setWindowTitle("About Colorizer")
+        self.setWindowTitle("Model Card")
         items = device_items()  # probed once, by engine_loader off the GUI thread as a rule
         devices = ", ".join(request for _, request in items[1:])
-        header = QLabel(
-            f"<h2>Colorizer {__version__}</h2>"
-            "<p>Colourises black-and-white photographs on your own computer, offline, at their full "
-            "resolution: only the colour is predicted, the photo's own lightness and detail are kept.</p>"
-            f"<p>PyTorch {torch.__version__} &middot; devices: {devices} "
-            f"(auto uses {choose_device('auto').label})</p>")
-        header.setWordWrap(True)
+        header = QLabel(f"PyTorch {torch.__version__} &middot; devices: {devices} "
+                        f"(auto uses {choose_device('auto').label})")
         header.setTextFormat(Qt.TextFormat.RichText)
 
         self.tabs = QTabWidget()
@@ -81,7 +118,6 @@ class AboutDialog(QDialog):
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        buttons.accepted.connect(self.accept)
         lay = QVBoxLayout(self)
         lay.addWidget(header)
         lay.addWidget(self.tabs, 1)

@@ -8,6 +8,8 @@ reason, instead of vanishing or being counted as done.
 
 from __future__ import annotations
 
+import time
+
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -23,6 +25,19 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 
+def remaining_text(elapsed: float, done: int, total: int) -> str:
+    """'about 2 min left' from the pace so far; '' until one photo is done."""
+    if done <= 0 or done >= total or elapsed <= 0:
+        return ""
+    left = elapsed / done * (total - done)
+    if left < 60:
+        return f"about {max(5, int(round(left / 5.0)) * 5)} s left"
+    if left < 3600:
+        return f"about {int(round(left / 60.0))} min left"
+    h, m = divmod(int(round(left / 60.0)), 60)
+    return f"about {h} h {m:02d} min left"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
@@ -33,6 +48,7 @@ class BatchController(QObject):
         self.window = window
         self.session = window.session
         self.runner = JobRunner("batch", self)
+        self._started_at = time.monotonic()  # when the running batch began (its time remaining)
         self.job: Job | None = None
         self.params: Params | None = None  # what the running colourise batch uses
         self.report: ExportReport | None = None
@@ -77,6 +93,7 @@ class BatchController(QObject):
         w.progress.setRange(0, total)
         w.progress.setValue(0)
         w.progress.setFormat("%v / %m")
+        self._started_at = time.monotonic()
         w.progress.show()
         w.cancel_button.show()
         w.status(text + "…")
@@ -85,8 +102,12 @@ class BatchController(QObject):
         return job
 
     def _progress(self, done: int, total: int) -> None:
-        self.window.progress.setMaximum(total)
-        self.window.progress.setValue(done)
+        bar = self.window.progress
+        bar.setMaximum(total)
+        bar.setValue(done)
+        left = remaining_text(time.monotonic() - self._started_at, done, total)
+        bar.setFormat(f"%v / %m · {left}" if left else "%v / %m")
+        bar.setToolTip(f"{done} of {total} done" + (f", {left}" if left else ""))
 
     def cancel(self) -> None:
         if self.job is not None:

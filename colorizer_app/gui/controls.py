@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..models.registry import ModelEntry
 from . import engine_loader
+from .wording import BOLDNESS_ENDS, BOLDNESS_LABEL, BOLDNESS_TIP, model_details, model_summary, model_title
 from .settings import SIZE_RANGE, TEMPERATURE_RANGE, VIBRANCE_RANGE
 from ..defaults import DEFAULT_TEMPERATURE
 from ..session.params import Params
@@ -107,29 +108,32 @@ class ControlPanel(QWidget):
 
         lo, hi = TEMPERATURE_RANGE
         self.temperature = ScaledSlider(lo, hi, 99)
-        self.temperature.setToolTip(
-            "Annealed mean over the colour bins: towards 0 takes the most likely colour (vivid, "
-            "may blotch), 1 the plain mean (safe, washed out).")
+        self.temperature.setToolTip(BOLDNESS_TIP)
         self.temperature_ends = QWidget()
         ends = QHBoxLayout(self.temperature_ends)
         ends.setContentsMargins(0, 0, 0, 0)
-        for text, align in (("mode", Qt.AlignmentFlag.AlignLeft), ("mean", Qt.AlignmentFlag.AlignRight)):
+        self.temperature_end_labels = []
+        for text, align in ((BOLDNESS_ENDS[0], Qt.AlignmentFlag.AlignLeft), (BOLDNESS_ENDS[1], Qt.AlignmentFlag.AlignRight)):
             lab = QLabel(text)
             lab.setAlignment(align)
             lab.setStyleSheet("color: palette(mid); font-size: 10px;")
+            lab.setToolTip(BOLDNESS_TIP)
+            self.temperature_end_labels.append(lab)
             ends.addWidget(lab)
         ends.addSpacing(38)
 
         self.vibrance = ScaledSlider(*VIBRANCE_RANGE, 200)
-        self.vibrance.setToolTip("Scales the predicted colour: 0 gray, 1 as predicted, 2 twice as saturated.")
+        self.vibrance.setToolTip("How strong the colours are: 0 leaves the photo gray, 1 shows them as the "
+                                 "model made them, 2 twice as saturated.")
 
         self.size = QSpinBox()
         self.size.setRange(*SIZE_RANGE)
         self.size.setSingleStep(SIZE_STEP)
         self.size.setSuffix(" px")
         self.size.setKeyboardTracking(False)
-        self.size.setToolTip("Short side of the image the model sees. The result always keeps the "
-                             "photo's full size and detail; larger is slower and changes the colours' scale.")
+        self.size.setToolTip("How large a copy of the photo the model looks at (its short side). The result "
+                             "always keeps the photo's full size and detail; larger is slower and changes "
+                             "how big the patches of one colour are.")
 
         self.device = QComboBox()
         self.device.addItem("Auto", "auto")  # until torch has loaded and can tell what exists
@@ -141,10 +145,12 @@ class ControlPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Model", self.model_combo)
         form.addRow("", self.model_info)
-        form.addRow("Temperature", self.temperature)
+        self.temperature_label = QLabel(BOLDNESS_LABEL)
+        self.temperature_label.setToolTip(BOLDNESS_TIP)
+        form.addRow(self.temperature_label, self.temperature)
         form.addRow("", self.temperature_ends)
-        form.addRow("Vibrance", self.vibrance)
-        form.addRow("Resolution", self.size)
+        form.addRow("Colour strength", self.vibrance)
+        form.addRow("Working size", self.size)
         form.addRow("Device", self.device)
         self.reset_button = QPushButton("Reset to defaults")
         form.addRow("", self.reset_button)
@@ -193,8 +199,9 @@ class ControlPanel(QWidget):
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         for e in entries:
-            self.model_combo.addItem(e.name, e.name)
-            self.model_combo.setItemData(self.model_combo.count() - 1, str(e.path), Qt.ItemDataRole.ToolTipRole)
+            self.model_combo.addItem(model_title(e), e.name)
+            self.model_combo.setItemData(self.model_combo.count() - 1, f"{model_summary(e)}\n\n{model_details(e)}",
+                                         Qt.ItemDataRole.ToolTipRole)
         if not entries:
             self.model_combo.addItem("no models found")
         self.model_combo.blockSignals(False)
@@ -236,13 +243,12 @@ class ControlPanel(QWidget):
         if e is None:
             self.model_info.setText("Put trained .safetensors models in weights/ or the user models folder.")
         else:
-            metrics = e.meta.get("val_metrics") or {}
-            bits = [e.family, "bundled" if e.bundled else "user model"]
-            if "psnr" in metrics:
-                bits.append(f"val PSNR {metrics['psnr']:.1f} dB")
+            text = model_summary(e)
             if not classification:
-                bits.append("no temperature")
-            self.model_info.setText(", ".join(bits))
+                text += f" ({BOLDNESS_LABEL.lower()} is for the Vivid kind only.)"
+            self.model_info.setText(text)
+            self.model_info.setToolTip(model_details(e))
+            self.model_combo.setToolTip(model_details(e))
 
     # --- values ------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ lists it at once.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -22,6 +23,7 @@ from ..training import finetune as ft
 from . import finetune_layout, finetune_worker
 from .finetune_layout import NOTE_STYLE, eta_text, unique_name  # noqa: F401  (eta_text: tests)
 from .settings import Settings
+from .wording import closeness_words
 from .qimage import numpy_to_qimage
 from .workers import Job, JobRunner
 
@@ -297,6 +299,9 @@ class FineTuneDialog(QDialog):
         self.progress_bar.setFormat("Preparing…")
         self.status_label.setText("Loading the base model and measuring it on the held-out photos…")
         self.result_label.clear()
+        self.result_details.clear()
+        self.details_button.setChecked(False)
+        self.details_button.hide()
         self.use_button.hide()
         self._submit(job)
         self._update_state()
@@ -378,13 +383,17 @@ class FineTuneDialog(QDialog):
             name = job.args[0].name  # the run's FineTuneSettings
             self._saved_name = name
             self.progress_bar.setValue(self.progress_bar.maximum())
-            self.progress_bar.setFormat(f"Done: {result.steps} steps in {duration_text(result.seconds)}")
+            self.progress_bar.setFormat(f"Done in {duration_text(result.seconds)}")
             self.status_label.setText(f"Saved {name!r}.")
             self.result_label.setStyleSheet("")
+            held = ft.held_out_count(self._scan.usable) if self._scan is not None else None
             self.result_label.setText(
-                f"<b>Saved “{name}”</b> after {result.steps} steps in {duration_text(result.seconds)}.<br>"
-                f"Held-out photos: {metrics_change(result.before, result.after)}.<br>"
-                f"<span style='color: palette(mid)'>{result.path}</span>")
+                f"<b>Saved “{name}”</b> after {duration_text(result.seconds)} of learning.<br>"
+                f"{html.escape(closeness_words(result.before, result.after, held))}")
+            self.result_details.setText(
+                f"Held-out photos: {html.escape(metrics_change(result.before, result.after))}.<br>"
+                f"{result.steps} training steps.<br>{html.escape(str(result.path))}")
+            self.details_button.show()
             self.use_button.show()
             self.modelSaved.emit(name)
         self.runFinished.emit(result)

@@ -110,18 +110,19 @@ def build(self: "FineTuneDialog") -> None:
     self.steps_spin.setSingleStep(100)
     self.steps_spin.setValue(ft.DEFAULT_STEPS)
     self.steps_spin.setToolTip(f"Training steps of one batch each; {ft.DEFAULT_STEPS} take a few "
-                               "minutes on a CPU")
+                               "minutes on a CPU. The same length as the passes over your photos.")
     self.epochs_spin = QDoubleSpinBox()
     self.epochs_spin.setRange(0, 10_000)
     self.epochs_spin.setSpecialValueText("–")  # unknown until the folder is scanned
-    self.epochs_spin.setDecimals(2)
+    self.epochs_spin.setDecimals(1)
     self.epochs_spin.setSingleStep(1)
-    self.epochs_spin.setToolTip("Passes over the training photos (steps × batch ÷ photos)")
+    self.epochs_spin.setToolTip("How many times the model looks at each of your photos while it learns; "
+                                "more passes take longer and fit your photos more closely.\n"
+                                "(Technically: epochs = steps × batch ÷ training photos; the steps are "
+                                "under Advanced.)")
     length_row = QHBoxLayout()
-    length_row.addWidget(self.steps_spin)
-    length_row.addWidget(QLabel("steps  ="))
     length_row.addWidget(self.epochs_spin)
-    length_row.addWidget(QLabel("epochs"))
+    length_row.addWidget(QLabel("passes over your photos"))
     length_row.addStretch(1)
 
     self.advanced_button = QToolButton()
@@ -149,6 +150,7 @@ def build(self: "FineTuneDialog") -> None:
     self.advanced = QWidget()
     adv = QFormLayout(self.advanced)
     adv.setContentsMargins(16, 0, 0, 0)
+    adv.addRow("Steps", self.steps_spin)
     adv.addRow("Learning rate", self.lr_spin)
     adv.addRow("Crop size", self.crop_spin)
     adv.addRow("Batch", self.batch_spin)
@@ -177,9 +179,31 @@ def build(self: "FineTuneDialog") -> None:
     self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     self.result_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
+    self.details_button = QToolButton()
+    self.details_button.setText("Details")
+    self.details_button.setCheckable(True)
+    self.details_button.setAutoRaise(True)
+    self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+    self.details_button.hide()
+    self.result_details = QLabel()
+    self.result_details.setWordWrap(True)
+    self.result_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    self.result_details.setStyleSheet(NOTE_STYLE)
+    self.result_details.hide()
+
+    def toggle_details(on: bool) -> None:
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.result_details.setVisible(on)
+
+    self.details_button.toggled.connect(toggle_details)
+
     left = QVBoxLayout()
     left.addWidget(setup)
-    left.addWidget(self.result_label, 1)
+    left.addWidget(self.result_label)
+    left.addWidget(self.details_button)
+    left.addWidget(self.result_details)
+    left.addStretch(1)
 
     self.progress_bar = QProgressBar()
     self.progress_bar.setTextVisible(True)

@@ -19,6 +19,11 @@ SMOOTHING = 0.15  # weight of a new point in the smoothed training curve (per av
 TRAIN_COLOUR = QColor(70, 130, 200)
 TRAIN_RAW_COLOUR = QColor(70, 130, 200, 70)
 EVAL_COLOUR = QColor(220, 110, 40)
+LEGEND = (("colour error on your photos", TRAIN_COLOUR), ("on the photos set aside", EVAL_COLOUR))
+LOWER_IS_BETTER = "lower is better"
+CHART_TIP = ("How far the model's colours are from the true colours as it learns: lower is better. "
+             "Blue: the photos it learns from (training loss); orange: photos it never learns from "
+             "(held-out loss), the fairer judge.")
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -51,6 +56,7 @@ class LossChart(QWidget):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(280, 160)
+        self.setToolTip(CHART_TIP)
         self.clear()
 
     def sizeHint(self) -> QSize:
@@ -178,11 +184,14 @@ class LossChart(QWidget):
         p.setClipping(False)
 
         x = plot.left() + 6
-        for text, colour in (("training loss", TRAIN_COLOUR), ("held-out loss", EVAL_COLOUR)):
+        for text, colour in LEGEND:
             p.setPen(QPen(colour, 2.5))
             y = 4 + fm.height() / 2
             p.drawLine(QPointF(x, y), QPointF(x + 16, y))
             p.setPen(text_pen)
             p.drawText(QPointF(x + 20, 4 + fm.ascent()), text)
             x += 36 + fm.horizontalAdvance(text)
+        p.setPen(text_pen)
+        p.drawText(QRectF(plot.left(), 4, plot.width() - 4, fm.height()),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, LOWER_IS_BETTER)
         p.end()

@@ -11,12 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QRect, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -27,6 +30,7 @@ from ..models import registry
 from ..session import jobs
 from ..session.export import ExportOptions
 from ..session.params import Params
+from ..resources import samples_dir
 from ..session.photos import Opened, Photo, Session
 from . import engine_loader, menus
 from .about import AboutDialog
@@ -38,6 +42,7 @@ from .preferences import PreferencesDialog
 from .preview import PreviewController
 from .settings import CONTROL_FIELDS, KEYS, Settings
 from .views import PhotoViewer
+from .wording import model_title
 from .workers import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -46,6 +51,7 @@ if TYPE_CHECKING:
 
 MAX_COMPARE = 4  # models shown side by side in compare mode
 DEBOUNCE_MS = 200  # controls must rest this long before the photo is re-colourised (a released slider: at once)
+COMPACT_WIDTH = 1100  # narrower than this, the side panels shrink so that the photo keeps most of the room
 IMAGE_FILTER = "Images ({});;All files (*)".format(" ".join(f"*{e}" for e in sorted(SUPPORTED_EXTENSIONS)))
 
 
@@ -80,6 +86,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.viewer)
         self._make_docks()
         self._make_status_bar()
+        self._make_drop_highlight()
+        self._make_samples_button()
 
         self.registry = ActionRegistry(self)
         menus.add_actions(self)
@@ -99,10 +107,13 @@ class MainWindow(QMainWindow):
         self.warning.connect(lambda text: self.status(text, 10000))
         self.viewer.modeChanged.connect(self._mode_changed)
         self.viewer.zoomChanged.connect(self._zoom_changed)
+        self.viewer.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.viewer.customContextMenuRequested.connect(self._viewer_menu)
 
         self.reload_models()
         self._restore_settings()
         self.update_actions()
+        self._update_samples_button()
         engine_loader.call_when_loaded(self._show_device)  # torch may still be loading
 
     # ============================================================================ construction
@@ -118,10 +129,59 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.controls_dock)
         self.resizeDocks([self.list_dock, self.controls_dock], [240, 280], Qt.Orientation.Horizontal)
 
+    def _make_drop_highlight(self) -> None:
+        """A frame over the photo area while photos are dragged over the window."""
+        self.drop_highlight = QLabel("Drop photos or folders to open them", self)
+        self.drop_highlight.setObjectName("drop_highlight")
+        self.drop_highlight.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drop_highlight.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.drop_highlight.setStyleSheet(
+            "QLabel#drop_highlight { border: 3px dashed palette(highlight); border-radius: 8px;"
+            " background: rgba(47, 127, 216, 40); color: palette(highlighted-text); font-size: 16px; }")
+        self.drop_highlight.hide()
+
+    def _set_drop_highlight(self, on: bool) -> None:
+        if on:
+            top_left = self.viewer.mapTo(self, self.viewer.rect().topLeft())
+            self.drop_highlight.setGeometry(QRect(top_left, self.viewer.size()).adjusted(4, 4, -4, -4))
+            self.drop_highlight.raise_()
+        self.drop_highlight.setVisible(on)
+
+    def _make_samples_button(self) -> None:
+        """On a first start, one click opens the sample photos."""
+        self.samples_button = QPushButton("Try the Sample Photos", self.viewer)
+        self.samples_button.setObjectName("samples_button")
+        self.samples_button.setToolTip(f"Open the black-and-white sample photos ({samples_dir()})")
+        self.samples_button.clicked.connect(self.open_samples)
+        self.samples_button.hide()
+
+    def sample_photos(self) -> list[Path]:
+        folder = samples_dir()
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_EXTENSIONS) \
+            if folder.is_dir() else []
+
+    def open_samples(self) -> Job | None:
+        photos = self.sample_photos()
+        if not photos:
+            self.status(f"No sample photos found in {samples_dir()}.", 8000)
+            return None
+        return self.add_paths(photos, remember=False)
+
+    def _update_samples_button(self) -> None:
+        show = (not self.settings.get("app/samples_offered") and self.photos.rowCount() == 0
+                and bool(self.sample_photos()))
+        if show:
+            b = self.samples_button
+            b.adjustSize()
+            b.move((self.viewer.width() - b.width()) // 2, self.viewer.height() // 2 + 40)
+            b.raise_()
+        self.samples_button.setVisible(show)
+
     def _make_status_bar(self) -> None:
         sb = self.statusBar()
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
+        self.progress.setMinimumWidth(160)
+        self.progress.setMaximumWidth(300)  # room for "12 / 300 · about 4 min left"
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.cancel_button = QPushButton("Cancel")
@@ -144,6 +204,7 @@ class MainWindow(QMainWindow):
             "selected": len(self.list_view.selectionModel().selectedIndexes()),
             "model": self.controls.entry() is not None,
             "batch": self.batch.job is not None,
+            "result": self.viewer.result_image() is not None,
         }
 
     def update_actions(self) -> None:
@@ -166,6 +227,7 @@ class MainWindow(QMainWindow):
         geometry = s.get("window/geometry")
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        self.fit_to_screen()
         state = s.get("window/state")
         if not state.isEmpty():
             self.restoreState(state)
@@ -175,6 +237,34 @@ class MainWindow(QMainWindow):
         self.viewer.set_mode(mode)
         self.viewer.set_divider(s.get("window/divider"))
         self.update_actions()
+
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """Keep the window inside the screen's available area (a window saved on a larger or
+        a removed screen would otherwise open partly off screen)."""
+        if available is None:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is None:
+                return
+            available = screen.availableGeometry()
+        if self.isMaximized() or self.isFullScreen():
+            return
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        rect = fit_rect(frame, available)
+        self.resize(rect.width() - extra_w, rect.height() - extra_h)
+        self.move(rect.topLeft())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        compact = self.width() < COMPACT_WIDTH
+        if compact != getattr(self, "_compact", None):
+            self._compact = compact
+            # the photo keeps most of the room: narrower panels (the list shows thumbnails, names elide)
+            self.list_view.setMinimumWidth(120 if compact else 200)
+            widths = [150, 220] if compact else [240, 280]
+            self.resizeDocks([self.list_dock, self.controls_dock], widths, Qt.Orientation.Horizontal)
+        if self.samples_button.isVisible():
+            self._update_samples_button()
 
     def _apply_controls(self, prefix: str) -> None:
         values = {f: self.settings.get(f"{prefix}/{f}") for f in CONTROL_FIELDS if f"{prefix}/{f}" in KEYS}
@@ -202,6 +292,7 @@ class MainWindow(QMainWindow):
         """List the models again (the picker keeps its choice, or moves to `select`)."""
         entries = registry.list_models()
         self.controls.set_models(entries)
+        self.photos.set_model_titles({str(e.path): model_title(e) for e in entries})
         if select:
             self.controls.set_model(select)
         for d in (self.finetune_dialog, self.manage_dialog):
@@ -232,7 +323,7 @@ class MainWindow(QMainWindow):
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
-        recent = [p for p in self.settings.get("paths/recent") if p]
+        recent = [p for p in self.settings.get("paths/recent") if p and Path(p).exists()]
         for p in recent:
             a = self.recent_menu.addAction(p)
             a.triggered.connect(lambda checked=False, path=p: self.add_paths([path]))
@@ -250,6 +341,8 @@ class MainWindow(QMainWindow):
                 self.settings.add_recent(p)
         job = Job(jobs.load_photos, self.session.renderer, paths, kind="load")
         self._loads[job.id] = ([], [])
+        self._new_rows: dict[int, bool] = getattr(self, "_new_rows", {})
+        self._new_rows[job.id] = False  # has this job selected its first new photo yet?
         job.yielded.connect(lambda item, j=job: self._load_event(j, item))
         job.errored.connect(lambda why: self.status(f"Opening failed: {why}"))
         job.finished.connect(lambda j=job: self._load_finished(j))
@@ -263,8 +356,10 @@ class MainWindow(QMainWindow):
             new = self.session.add_paths(item.files)
             if not item.files:
                 self.status("No photos found there (JPEG, PNG, TIFF, WebP or BMP).", 8000)
-            if new and self.current_photo() is None:
-                self.list_view.set_current_photo(new[0])
+            if new:
+                self._select_new(job, new)
+                self.settings.set("app/samples_offered", True)
+                self._update_samples_button()
         elif isinstance(item, Opened):
             photo = self.session.opened(item)
             if photo is None:
@@ -280,7 +375,25 @@ class MainWindow(QMainWindow):
                 self.preview.show_current()
         self.update_actions()
 
+    def _select_new(self, job: Job, new: list[Photo]) -> None:
+        """Newly opened photos are selected and the first is scrolled into view and shown, also
+        when the list already had photos; later finds of the same job join the selection."""
+        view, model = self.list_view, self.photos
+        first, last = model.row_of(new[0]), model.row_of(new[-1])
+        if first < 0 or last < 0:
+            return
+        sm = view.selectionModel()
+        selection = QItemSelection(model.index(first), model.index(last))
+        if not self._new_rows.get(job.id):
+            self._new_rows[job.id] = True
+            sm.setCurrentIndex(model.index(first), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            sm.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            view.scrollTo(model.index(first), QAbstractItemView.ScrollHint.PositionAtTop)
+        else:
+            sm.select(selection, QItemSelectionModel.SelectionFlag.Select)
+
     def _load_finished(self, job: Job) -> None:
+        self._new_rows.pop(job.id, None)
         opened, failures = self._loads.pop(job.id)
         msg = f"Opened {len(opened)} photo{'s' if len(opened) != 1 else ''}"
         if failures:
@@ -302,6 +415,7 @@ class MainWindow(QMainWindow):
             self.list_view.set_current_photo(self.session.photos[0])
         self.preview.show_current()
         self.update_actions()
+        self._update_samples_button()
 
     def clear_list(self) -> None:
         self.remove_photos(list(self.session.photos))
@@ -386,6 +500,47 @@ class MainWindow(QMainWindow):
 
     def cancel_batch(self) -> None:
         self.batch.cancel()
+
+    # ============================================================================ clipboard and context menu
+
+    def copy_result(self) -> bool:
+        """Put the colourised picture now shown on the clipboard."""
+        image = self.viewer.result_image()
+        if image is None:
+            self.status("Nothing to copy yet: the photo is not coloured.", 5000)
+            return False
+        QGuiApplication.clipboard().setImage(image)
+        photo = self.current_photo()
+        self.status(f"Copied {photo.name if photo else 'the picture'} ({image.width()} × {image.height()}).", 5000)
+        return True
+
+    def open_original_folder(self) -> bool:
+        """Show the current photo's folder in the file manager, or say on screen that it cannot."""
+        photo = self.current_photo()
+        if photo is None:
+            return False
+        folder = photo.path.parent
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.status(f"No file manager could be opened; the photo is in {folder}", 15000)
+            return False
+        return True
+
+    def viewer_menu(self) -> QMenu:
+        r = self.registry
+        menu = QMenu(self)
+        menu.addActions([r["copy"], r["export_current"], r["open_original_folder"]])
+        return menu
+
+    def _viewer_menu(self, pos) -> None:
+        self.update_actions()
+        menu = self.viewer_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.viewer.mapToGlobal(pos))
+
+    def show_shortcuts(self) -> None:
+        from .shortcuts import ShortcutsDialog
+
+        ShortcutsDialog(self.registry, self).exec()
 
     # ============================================================================ export
 
@@ -481,14 +636,19 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event) -> None:
         if self._local_paths(event.mimeData()):
             event.acceptProposedAction()
+            self._set_drop_highlight(True)
         else:
             event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._set_drop_highlight(False)
 
     def dragMoveEvent(self, event) -> None:
         if self._local_paths(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        self._set_drop_highlight(False)
         paths = self._local_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
@@ -517,3 +677,11 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.shutdown()
         event.accept()
+
+
+def fit_rect(rect: QRect, available: QRect) -> QRect:
+    """`rect` shrunk to fit in `available` and moved inside it."""
+    w, h = min(rect.width(), available.width()), min(rect.height(), available.height())
+    x = min(max(rect.x(), available.left()), available.left() + available.width() - w)
+    y = min(max(rect.y(), available.top()), available.top() + available.height() - h)
+    return QRect(x, y, w, h)

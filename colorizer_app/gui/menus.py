@@ -35,6 +35,12 @@ def add_actions(w: "MainWindow") -> None:
           enabled=lambda s: s["selected"] > 0 or s["current"], tip="Remove the selected photos from the list")
     r.add("clear", "C&lear List", w.clear_list, enabled=has_photos)
     r.add("quit", "&Quit", w.close, shortcut=[S.Quit, "Ctrl+Q"])
+    r.add("copy", "&Copy", w.copy_result, shortcut=S.Copy, enabled=lambda s: s["result"],
+          tip="Copy the coloured picture to the clipboard")
+    r.add("export_current", "Export &This Photo…", lambda: w.export(scope="current"),
+          enabled=lambda s: s["current_loaded"] and can_run(s), tip="Export the photo shown")
+    r.add("open_original_folder", "Open Original &Folder", w.open_original_folder,
+          enabled=lambda s: s["current"], tip="Show the folder of the photo shown in the file manager")
     r.add("preferences", "&Preferences…", w.show_preferences, shortcut=[S.Preferences, "Ctrl+,"])
     group = QActionGroup(w)
     for i, mode in enumerate(PhotoViewer.MODES, 1):
@@ -62,6 +68,9 @@ def add_actions(w: "MainWindow") -> None:
           tip="Adapt a model to a folder of your own colour photos")
     r.add("manage_models", "&Manage Models…", w.show_manage_models,
           tip="See each model's card; rename or delete your own models")
+    r.add("shortcuts", "&Keyboard Shortcuts", w.show_shortcuts, shortcut=S.HelpContents,
+          tip="Every keyboard shortcut of the window")
+    r.add("samples", "Open &Sample Photos", w.open_samples, tip="Open the black-and-white sample photos")
     r.add("about", "&About Colorizer…", w.show_about)
     r.add("about_qt", "About &Qt…", lambda: QMessageBox.aboutQt(w))
     for a in r.actions.values():
@@ -83,6 +92,8 @@ def add_menus_and_toolbar(w: "MainWindow") -> None:
     m.addSeparator()
     m.addAction(r["quit"])
     m = mb.addMenu("&Edit")
+    m.addAction(r["copy"])
+    m.addSeparator()
     m.addAction(r["preferences"])
     m = mb.addMenu("&View")
     m.addActions([r[f"mode_{mode}"] for mode in PhotoViewer.MODES])
@@ -99,6 +110,8 @@ def add_menus_and_toolbar(w: "MainWindow") -> None:
     m = mb.addMenu("&Tools")
     m.addActions([r["finetune"], r["manage_models"]])
     m = mb.addMenu("&Help")
+    m.addActions([r["shortcuts"], r["samples"]])
+    m.addSeparator()
     m.addActions([r["about"], r["about_qt"]])
 
     tb = QToolBar("Main", w)
@@ -114,7 +127,7 @@ def add_menus_and_toolbar(w: "MainWindow") -> None:
     w.toolbar = tb
 
     w.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-    w.list_view.addActions([r["colorize_selected"], r["export"], r["remove"]])
+    w.list_view.addActions([r["colorize_selected"], r["export"], r["open_original_folder"], r["remove"]])
 
     w.controls.add_action_button(r["colorize_selected"])
     w.controls.add_action_button(r["colorize_all"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
@@ -28,6 +30,7 @@ class PhotoListModel(QAbstractListModel):
         self.session = session
         self._rows: dict[int, int] | None = None  # photo id -> row, rebuilt after removals
         self._icons: dict[int, QPixmap] = {}  # photo id -> its thumbnail, made on the GUI thread
+        self._model_titles: dict[str, str] = {}  # model path -> the name shown in the picker
         session.subscribe(self)
 
     @property
@@ -51,10 +54,22 @@ class PhotoListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             size = f"{photo.size[0]} x {photo.size[1]} px, " if photo.size else ""
             colour = "colour original, " if photo.is_colour else ""
-            return f"{photo.path}\n{size}{colour}{photo.status_text()}"
+            return f"{photo.name}\n{photo.path.parent}\n{size}{colour}{self.status_text(photo)}"
         if role == self.PhotoRole:
             return photo
         return None
+
+    def set_model_titles(self, titles: dict[str, str]) -> None:
+        """Model file -> the name the person knows it by (the list says which coloured each photo)."""
+        self._model_titles = dict(titles)
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1))
+
+    def model_title(self, model: str) -> str:
+        return self._model_titles.get(str(model)) or Path(model).stem
+
+    def status_text(self, photo: Photo) -> str:
+        return photo.status_text(self.model_title)
 
     def icon(self, photo: Photo) -> QPixmap | None:
         image = photo.result_thumbnail if photo.result_thumbnail is not None else photo.thumbnail
@@ -140,7 +155,7 @@ class PhotoDelegate(QStyledItemDelegate):
         font.setBold(True)
         painter.setFont(font)
         fm = painter.fontMetrics()
-        name = fm.elidedText(photo.name, Qt.TextElideMode.ElideMiddle, text_rect.width())
+        name = fm.elidedText(photo.name, Qt.TextElideMode.ElideRight, text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, name)
         painter.setFont(option.font)
         fm = painter.fontMetrics()
@@ -148,7 +163,7 @@ class PhotoDelegate(QStyledItemDelegate):
                       text_rect.height() - fm.height() - 4)
         painter.setPen(QColor(STATE_COLOURS[photo.state]) if not selected
                        else option.palette.color(QPalette.ColorRole.HighlightedText))
-        status = photo.status_text()
+        status = index.model().status_text(photo)
         if photo.state is not State.FAILED:
             elided = fm.elidedText(status, Qt.TextElideMode.ElideRight, line2.width())
             painter.drawText(line2, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), elided)

@@ -73,6 +73,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("paths/last_export_dir", str, ""),
     Key("paths/last_finetune_dir", str, "", doc="folder of colour photos last fine-tuned on"),
     Key("paths/recent", list, []),
+    Key("app/samples_offered", bool, False, doc="the first start's offer of the sample photos was taken up or passed"),
     # the controls as last used
     *_control_keys("controls", "", "model name (registry) last chosen"),
     # export dialog as last used

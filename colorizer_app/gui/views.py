@@ -101,6 +101,12 @@ class PhotoViewer(QWidget):
         self._busy = BUSY_TEXT if self._before is not None and self._after is None else None
         self._refresh()
 
+    def result_image(self) -> QImage | None:
+        """The colourised picture now shown (in compare mode the first model's), or None."""
+        if self._after is not None:
+            return self._after
+        return next((img for img in self._compare.values() if img is not None and not img.isNull()), None)
+
     def photo_size(self) -> QSize:
         return self._reference_size()
 

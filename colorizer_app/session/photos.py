@@ -12,7 +12,7 @@ import enum
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -32,6 +32,15 @@ class State(enum.Enum):
     RUNNING = "colourising"
     DONE = "done"
     FAILED = "failed"
+
+
+STATE_WORDS = {
+    State.LOADING: "Opening…",
+    State.WAITING: "Not coloured yet",
+    State.RUNNING: "Colouring…",
+    State.DONE: "Coloured",
+    State.FAILED: "Failed",
+}
 
 
 @dataclass(eq=False)
@@ -72,12 +81,18 @@ class Photo:
     def ref(self) -> PhotoRef:
         return PhotoRef(self.id, self.key, self.path)
 
-    def status_text(self) -> str:
+    def status_text(self, model_title: Callable[[str], str] | None = None) -> str:
+        """What the list says about the photo, in plain words; `model_title` turns the model a
+        result was made with (its path) into the name the person knows it by."""
         if self.state is State.FAILED:
-            return f"failed: {self.error}"
-        if self.state is State.DONE and self.seconds:
-            return f"done in {self.seconds:.2f} s"
-        return self.state.value
+            return f"Failed: {self.error}"
+        if self.state is State.DONE:
+            by = ""
+            if self.params is not None:
+                by = f" with {model_title(self.params.model) if model_title else Path(self.params.model).stem}"
+            took = f" in {self.seconds:.1f} s" if self.seconds else ""
+            return f"Coloured{by}{took}"
+        return STATE_WORDS[self.state]
 
 
 @dataclass(frozen=True)

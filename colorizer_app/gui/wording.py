@@ -1,0 +1,81 @@
+"""Plain words for what the app shows a person who has never heard of Lab, logits or PSNR.
+
+The technical names (model family, temperature, PSNR) stay available as details and tooltips;
+what a label says first is what a choice does to the picture.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..models.registry import ModelEntry
+
+# family -> (name shown in the picker, what it is good for)
+FAMILY_WORDS = {
+    "regression": ("Natural (safe colours)",
+                   "Calm, believable colours that are rarely wrong; sometimes a little faded."),
+    "classification": ("Vivid",
+                       "Richer, bolder colours; now and then a patch of the wrong colour. "
+                       "Colour boldness applies to it."),
+    "gan": ("Lively",
+            "Lively colours with more variety; less predictable than Natural."),
+}
+FAMILY_DETAIL = {"regression": "regression model", "classification": "classification model",
+                 "gan": "GAN model (generator trained with a discriminator)"}
+
+BOLDNESS_LABEL = "Colour boldness"
+BOLDNESS_ENDS = ("Bolder", "Safer")
+BOLDNESS_TIP = ("How daring the Vivid model is with colour. Towards “Bolder” each spot takes the "
+                "colour the model finds most likely (vivid, may blotch); towards “Safer” the colours "
+                "are averaged (calm, washed out).\n\nTechnically: the temperature T of the annealed "
+                "mean over the colour bins, softmax(logits / T); T → 0 is the mode, T = 1 the mean.")
+
+
+def model_title(entry: ModelEntry) -> str:
+    """The name shown in the picker: a bundled model named after its family gets a plain name;
+    a model of the user's keeps its own."""
+    if entry.bundled and entry.name == entry.family and entry.family in FAMILY_WORDS:
+        return FAMILY_WORDS[entry.family][0]
+    return entry.name
+
+
+def model_summary(entry: ModelEntry) -> str:
+    """One line on what the model is good for (a user's model: which kind it is based on)."""
+    title, good_for = FAMILY_WORDS.get(entry.family, (entry.family, ""))
+    if entry.bundled and entry.name == entry.family:
+        return good_for
+    return f"Your own model, of the {title} kind. {good_for}".strip()
+
+
+def model_details(entry: ModelEntry) -> str:
+    """The technical detail, for a tooltip: family, origin, file, validation figures."""
+    bits = [FAMILY_DETAIL.get(entry.family, entry.family),
+            "bundled with Colorizer" if entry.bundled else "your own model"]
+    metrics = entry.meta.get("val_metrics") or {}
+    if "psnr" in metrics:
+        bits.append(f"validation PSNR {metrics['psnr']:.1f} dB")
+    return ", ".join(bits) + f"\n{entry.path}"
+
+
+def error_change_fraction(before: dict, after: dict) -> float | None:
+    """How much smaller the colour error became (0.2: 20 % smaller; negative: larger), from the
+    PSNR on the held-out photos; None when either figure is missing."""
+    if "psnr" not in before or "psnr" not in after:
+        return None
+    # PSNR = 10 log10(peak^2 / MSE): a gain of d dB divides the mean squared error by 10^(d/10)
+    return 1.0 - math.pow(10.0, -(float(after["psnr"]) - float(before["psnr"])) / 10.0)
+
+
+def closeness_words(before: dict, after: dict, photos: int | None = None) -> str:
+    """The fine-tune result in words: how much closer to the true colours the new model came."""
+    on = f"the {photos} photos set aside for checking" if photos else "the photos set aside for checking"
+    f = error_change_fraction(before, after)
+    if f is None:
+        return f"No comparison could be made on {on}."
+    pct = round(abs(f) * 100)
+    if pct < 1:
+        return f"On {on}, the new model's colours are about as close to the true colours as before."
+    if f > 0:
+        return f"On {on}, the new model's colours came {pct}% closer to the true colours."
+    return (f"On {on}, the new model's colours are {pct}% further from the true colours: "
+            "the original model may suit these photos better.")

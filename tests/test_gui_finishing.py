@@ -1,0 +1,241 @@
+"""Issue 13: plain words and the habits a photo app is expected to have."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDragLeaveEvent, QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from colorizer_app.gui import main_window as main_window_mod  # noqa: E402
+from colorizer_app.gui.batch import remaining_text  # noqa: E402
+from colorizer_app.gui.main_window import fit_rect  # noqa: E402
+from colorizer_app.gui.photo_list import PhotoListModel  # noqa: E402
+from colorizer_app.gui.wording import (  # noqa: E402
+    BOLDNESS_LABEL, closeness_words, error_change_fraction, model_summary, model_title)
+from colorizer_app.models.registry import ModelEntry  # noqa: E402
+from colorizer_app.session.photos import State  # noqa: E402
+
+from gui_helpers import (  # noqa: E402,F401  (fixtures)
+    gray_photo, load, settings_path, tiny_models, tiny_models_dir, wait_idle, window)
+
+
+def entry(name, family, bundled=True):
+    return ModelEntry(name, Path(f"/w/{name}.safetensors"), family, bundled, {"val_metrics": {"psnr": 23.4}})
+
+
+# --------------------------------------------------------------------------- words
+
+
+def test_model_names_say_what_each_is_good_for():
+    assert model_title(entry("regression", "regression")) == "Natural (safe colours)"
+    assert model_title(entry("classification", "classification")) == "Vivid"
+    assert model_title(entry("gan", "gan")) == "Lively"
+    assert model_title(entry("garden", "classification", bundled=False)) == "garden"
+    assert "Vivid" in model_summary(entry("garden", "classification", bundled=False))
+    assert "PSNR" not in model_summary(entry("regression", "regression"))
+
+
+def test_side_panel_speaks_plainly_with_technical_tooltips(window):
+    c = window.controls
+    assert c.temperature_label.text() == BOLDNESS_LABEL
+    assert [lab.text() for lab in c.temperature_end_labels] == ["Bolder", "Safer"]
+    assert "temperature" in c.temperature.toolTip().lower() and "annealed" in c.temperature.toolTip().lower()
+    c.set_values(model="tiny-class")
+    assert c.model_combo.currentText() == "tiny-class"
+    assert "Vivid" in c.model_info.text() and "PSNR" not in c.model_info.text()
+    assert "classification" in c.model_info.toolTip()
+    tip = c.model_combo.itemData(c.model_combo.currentIndex(), Qt.ItemDataRole.ToolTipRole)
+    assert "classification model" in tip
+    c.set_values(model="tiny-const")
+    assert "Natural" in c.model_info.text() and "regression" in c.model_combo.toolTip()
+
+
+def test_fine_tune_result_in_words():
+    assert error_change_fraction({"psnr": 20.0}, {"psnr": 23.0}) == pytest.approx(1 - 10 ** -0.3)
+    assert "50% closer to the true colours" in closeness_words({"psnr": 20.0}, {"psnr": 23.0103}, 2)
+    assert "2 photos set aside" in closeness_words({"psnr": 20.0}, {"psnr": 23.0}, 2)
+    assert "about as close" in closeness_words({"psnr": 20.0}, {"psnr": 20.01})
+    assert "further from the true colours" in closeness_words({"psnr": 20.0}, {"psnr": 19.0})
+    assert "No comparison" in closeness_words({}, {"psnr": 19.0})
+
+
+def test_fine_tune_dialog_speaks_of_passes_and_the_chart_of_lower_is_better(qtbot, window):
+    from colorizer_app.gui.loss_chart import LOWER_IS_BETTER
+
+    d = window.show_finetune()
+    labels = [w.text() for w in d.findChildren(type(window.zoom_label))]
+    assert "passes over your photos" in labels
+    assert not any("epochs" in t for t in labels) and not any(t.startswith("steps") for t in labels)
+    assert not d.steps_spin.isVisible()  # under Advanced
+    assert "lower is better" in d.chart.toolTip() and LOWER_IS_BETTER == "lower is better"
+    d.close()
+
+
+def test_list_says_not_coloured_yet_and_which_model_coloured(qtbot, window, tmp_path):
+    window.controls.set_model("tiny-const")
+    a, b = gray_photo(tmp_path / "a.png", 60, 40), gray_photo(tmp_path / "b.png", 60, 40, seed=1)
+    with qtbot.waitSignal(window.photoColorized, timeout=15000):
+        load(qtbot, window, [a, b])  # the first is shown, so coloured; the second is not
+    wait_idle(qtbot, window)
+    first, second = window.photos.photos
+    assert second.state is State.WAITING
+    assert window.photos.status_text(second) == "Not coloured yet"
+    assert "waiting" not in window.photos.status_text(second).lower()
+    assert window.photos.status_text(first).startswith("Coloured with tiny-const in ")
+    tip = window.photos.data(window.photos.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert tip.splitlines()[0] == "a.png" and "tiny-const" in tip
+
+
+def test_long_names_have_their_full_name_in_the_tooltip(qtbot, window, tmp_path):
+    long = gray_photo(tmp_path / ("grandmother_at_the_seaside_" * 4 + ".png"), 40, 30)
+    load(qtbot, window, [long])
+    tip = window.photos.data(window.photos.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert tip.splitlines()[0] == long.name
+    wait_idle(qtbot, window)
+
+
+# --------------------------------------------------------------------------- habits
+
+
+def test_new_photos_are_selected_and_shown_also_when_the_list_has_photos(qtbot, window, tmp_path):
+    first = [gray_photo(tmp_path / f"old{i}.png", 40, 30, seed=i) for i in range(12)]
+    load(qtbot, window, first)
+    window.list_view.setFixedHeight(150)  # room for two rows: the new ones are below the fold
+    new = [gray_photo(tmp_path / f"new{i}.png", 40, 30, seed=20 + i) for i in range(2)]
+    load(qtbot, window, new)
+    assert [p.name for p in window.list_view.selected_photos()] == ["new0.png", "new1.png"]
+    assert window.current_photo().name == "new0.png"
+    rect = window.list_view.visualRect(window.photos.index(12))
+    assert window.list_view.viewport().rect().intersects(rect)  # scrolled into view
+    wait_idle(qtbot, window)
+
+
+def test_copy_puts_the_shown_result_on_the_clipboard(qtbot, window, tmp_path):
+    window.controls.set_model("tiny-const")
+    path = gray_photo(tmp_path / "copy.png", 90, 60)
+    with qtbot.waitSignal(window.photoColorized, timeout=15000):
+        load(qtbot, window, [path])
+    qtbot.waitUntil(lambda: window.viewer.result_image() is not None, timeout=10000)
+    window.update_actions()
+    copy = window.registry["copy"]
+    assert copy.isEnabled() and "Ctrl+C" in [k.toString() for k in copy.shortcuts()]
+    QGuiApplication.clipboard().clear()
+    copy.trigger()
+    image = QGuiApplication.clipboard().image()
+    assert (image.width(), image.height()) == (90, 60)
+    c = image.pixelColor(45, 30)
+    assert abs(c.red() - c.blue()) > 5  # coloured, not the gray original
+    wait_idle(qtbot, window)
+
+
+def test_picture_context_menu_and_original_folder(qtbot, window, tmp_path, monkeypatch):
+    path = gray_photo(tmp_path / "ctx.png", 40, 30)
+    load(qtbot, window, [path])
+    texts = [a.text().replace("&", "") for a in window.viewer_menu().actions()]
+    assert texts == ["Copy", "Export This Photo…", "Open Original Folder"]
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or False))
+    assert not window.open_original_folder()
+    assert opened[0].toLocalFile() == str(tmp_path)
+    assert str(tmp_path) in window.statusBar().currentMessage()  # said on screen when no file manager
+    wait_idle(qtbot, window)
+
+
+def test_restored_window_fits_the_screen():
+    screen = QRect(0, 0, 800, 600)
+    assert fit_rect(QRect(-50, 900, 1680, 1050), screen) == QRect(0, 0, 800, 600)
+    assert fit_rect(QRect(700, 500, 400, 300), screen) == QRect(400, 300, 400, 300)
+    assert fit_rect(QRect(10, 20, 300, 200), screen) == QRect(10, 20, 300, 200)
+
+
+def test_window_clamped_to_a_small_screen_keeps_the_photo_large(qtbot, window):
+    window.resize(1680, 1050)
+    window.fit_to_screen(QRect(0, 0, 800, 600))
+    qtbot.waitUntil(lambda: window.frameGeometry().width() <= 800 and window.frameGeometry().height() <= 600)
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.viewer.width() >= 0.5 * window.width(), timeout=3000)
+
+
+def test_shortcuts_dialog_lists_every_shortcut(qtbot, window):
+    from colorizer_app.gui.shortcuts import ShortcutsDialog
+
+    d = ShortcutsDialog(window.registry, window)
+    qtbot.addWidget(d)
+    rows = dict(d.rows())
+    for name, action in window.registry.actions.items():
+        if action.shortcuts():
+            assert action.text().replace("&", "").rstrip("…") in rows, name
+    assert rows["Copy"] == QApplication.translate("QShortcut", "Ctrl+C") or "C" in rows["Copy"]
+    assert "Keyboard Shortcuts" in [a.text().replace("&", "") for a in window.menuBar().actions()[-1].menu().actions()]
+
+
+def test_first_start_offers_the_sample_photos(qtbot, window, tmp_path, monkeypatch):
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    gray_photo(samples / "s1.png", 40, 30)
+    gray_photo(samples / "s2.png", 40, 30, seed=3)
+    monkeypatch.setattr(main_window_mod, "samples_dir", lambda: samples)
+    window._update_samples_button()
+    assert window.samples_button.isVisible()
+    with qtbot.waitSignal(window.photosLoaded, timeout=10000):
+        qtbot.mouseClick(window.samples_button, Qt.MouseButton.LeftButton)
+    assert [p.name for p in window.photos.photos] == ["s1.png", "s2.png"]
+    assert not window.samples_button.isVisible() and window.settings.get("app/samples_offered")
+    window.clear_list()
+    assert not window.samples_button.isVisible()  # offered once
+    wait_idle(qtbot, window)
+
+
+def test_recent_files_list_only_what_exists(qtbot, window, tmp_path):
+    here = gray_photo(tmp_path / "here.png", 40, 30)
+    window.settings.set("paths/recent", [str(tmp_path / "gone.png"), str(here)])
+    window._fill_recent_menu()
+    texts = [a.text() for a in window.recent_menu.actions()]
+    assert str(here) in texts and str(tmp_path / "gone.png") not in texts
+
+
+def test_batch_time_remaining():
+    assert remaining_text(10.0, 0, 10) == ""
+    assert remaining_text(10.0, 10, 10) == ""
+    assert remaining_text(10.0, 5, 10) == "about 10 s left"
+    assert remaining_text(60.0, 1, 11) == "about 10 min left"
+    assert remaining_text(3600.0, 1, 3) == "about 2 h 00 min left"
+
+
+def test_batch_progress_shows_time_remaining(qtbot, window, tmp_path):
+    paths = [gray_photo(tmp_path / f"p{i}.png", 40, 30, seed=i) for i in range(3)]
+    load(qtbot, window, paths)
+    wait_idle(qtbot, window)
+    window.batch._started_at -= 20  # as if the first photo had taken a while
+    formats = []
+    window.batch.runner  # noqa: B018
+    orig = window.progress.setFormat
+    window.progress.setFormat = lambda f: (formats.append(f), orig(f))
+    with qtbot.waitSignal(window.batchFinished, timeout=20000):
+        window.colorize_photos(list(window.photos.photos), force=True)
+        window.batch._started_at -= 20
+    assert any("left" in f for f in formats), formats
+
+
+def test_window_highlights_while_photos_are_dragged_over_it(qtbot, window, tmp_path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(gray_photo(tmp_path / "d.png", 40, 30)))])
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert window.drop_highlight.isVisible()
+    QApplication.sendEvent(window, QDragLeaveEvent())
+    assert not window.drop_highlight.isVisible()
+
+
+def test_photo_list_model_names_models(qtbot, window):
+    model: PhotoListModel = window.photos
+    assert model.model_title(str(window.controls.entry().path)) == window.controls.entry().name
+    assert model.model_title("/somewhere/else/old-model.safetensors") == "old-model"
