@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QFileDialog,
+    QFormLayout,
     QLabel,
     QMainWindow,
     QMenu,
@@ -261,7 +262,10 @@ class MainWindow(QMainWindow):
             self._compact = compact
             # the photo keeps most of the room: narrower panels (the list shows thumbnails, names elide)
             self.list_view.setMinimumWidth(120 if compact else 200)
-            widths = [150, 220] if compact else [240, 280]
+            policy = QFormLayout.RowWrapPolicy.WrapAllRows if compact else QFormLayout.RowWrapPolicy.DontWrapRows
+            for form in self.controls.findChildren(QFormLayout):  # labels above their fields
+                form.setRowWrapPolicy(policy)
+            widths = [130, 200] if compact else [240, 280]
             self.resizeDocks([self.list_dock, self.controls_dock], widths, Qt.Orientation.Horizontal)
         if self.samples_button.isVisible():
             self._update_samples_button()
@@ -343,6 +347,8 @@ class MainWindow(QMainWindow):
         self._loads[job.id] = ([], [])
         self._new_rows: dict[int, bool] = getattr(self, "_new_rows", {})
         self._new_rows[job.id] = False  # has this job selected its first new photo yet?
+        self._found: dict[int, int] = getattr(self, "_found", {})
+        self._found[job.id] = 0  # photos this job found: "Opening 37 of 120…" as they arrive
         job.yielded.connect(lambda item, j=job: self._load_event(j, item))
         job.errored.connect(lambda why: self.status(f"Opening failed: {why}"))
         job.finished.connect(lambda j=job: self._load_finished(j))
@@ -356,6 +362,7 @@ class MainWindow(QMainWindow):
             new = self.session.add_paths(item.files)
             if not item.files:
                 self.status("No photos found there (JPEG, PNG, TIFF, WebP or BMP).", 8000)
+            self._found[job.id] = self._found.get(job.id, 0) + len(new)
             if new:
                 self._select_new(job, new)
                 self.settings.set("app/samples_offered", True)
@@ -365,6 +372,9 @@ class MainWindow(QMainWindow):
             if photo is None:
                 return
             opened.append(photo)
+            found = self._found.get(job.id, 0)
+            if found > 1:
+                self.status(f"Opening photos: {len(opened) + len(failures)} of {found}…")
             if photo is self.current_photo():
                 self.preview.show_current()
                 self.preview.request()
@@ -394,6 +404,7 @@ class MainWindow(QMainWindow):
 
     def _load_finished(self, job: Job) -> None:
         self._new_rows.pop(job.id, None)
+        self._found.pop(job.id, None)
         opened, failures = self._loads.pop(job.id)
         msg = f"Opened {len(opened)} photo{'s' if len(opened) != 1 else ''}"
         if failures:
