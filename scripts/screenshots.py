@@ -29,7 +29,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--samples", type=Path, default=ROOT / "resources" / "samples")
     p.add_argument("--photo", default="chelsea.jpg", help="the sample shown in the screenshots")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    p.add_argument("--size", default="1400x860", help="window size, WxH")
+    p.add_argument("--size", default="1680x1050",
+                   help="window size, WxH (the README shows 1680x1050, and 800x600 in docs/screenshots/800x600)")
     return p.parse_args()
 
 

@@ -26,6 +26,8 @@ def _isolated_user_folders(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))
+    # the single-instance socket: never the real user's running Colorizer
+    monkeypatch.setenv("COLORIZER_INSTANCE", f"colorizer-test-{os.getpid()}-{root.name}")
 
 
 @pytest.fixture(autouse=True)

@@ -239,3 +239,83 @@ def test_photo_list_model_names_models(qtbot, window):
     model: PhotoListModel = window.photos
     assert model.model_title(str(window.controls.entry().path)) == window.controls.entry().name
     assert model.model_title("/somewhere/else/old-model.safetensors") == "old-model"
+
+
+def test_export_of_differently_coloured_photos_offers_to_recolour(qtbot, window, tmp_path):
+    from colorizer_app.gui.export_dialog import ExportOptions
+
+    window.controls.set_model("tiny-const")
+    a, b = gray_photo(tmp_path / "a.png", 50, 40), gray_photo(tmp_path / "b.png", 50, 40, seed=1)
+    load(qtbot, window, [a])
+    first = window.photos.photos[0]
+    qtbot.waitUntil(lambda: first.params is not None and not window.is_busy(), timeout=15000)
+    load(qtbot, window, [b])  # b is shown now: the preview colours it with the controls as they change
+    second = window.photos.photos[1]
+    assert window.current_photo() is second
+    window.controls.vibrance.setValue(0.5)  # as the user would: paramsChanged
+    qtbot.waitUntil(lambda: second.params is not None and second.params.vibrance == 0.5
+                    and not window.is_busy(), timeout=15000)
+    assert first.params.vibrance == 1.0 and second.params.vibrance == 0.5
+
+    asked = []
+    window.confirm_mixed_export = lambda used, current: asked.append((used, current)) or "recolour"
+    opts = ExportOptions(scope="all", folder=tmp_path / "out", fmt="png", quality=95, pattern="{stem}_c")
+    with qtbot.waitSignal(window.exportFinished, timeout=20000) as blocker:
+        window.export_photos(window.photos.photos, opts)
+    assert len(asked) == 1 and sorted(asked[0][0].values()) == [1, 1]
+    assert len(blocker.args[0].written) == 2
+    wait_idle(qtbot, window)
+    assert first.params.vibrance == 0.5 and second.params.vibrance == 0.5  # recoloured on the way
+
+    # the same settings everywhere: no question
+    with qtbot.waitSignal(window.exportFinished, timeout=20000):
+        window.confirm_overwrite = lambda existing: "overwrite"
+        window.export_photos(window.photos.photos, opts)
+    assert len(asked) == 1
+    wait_idle(qtbot, window)
+
+
+# --------------------------------------------------------------------------- one instance
+
+
+def test_a_second_launch_hands_its_photos_to_the_open_window(qtbot, window, tmp_path):
+    """Through the real mechanism: a second `colorizer PHOTO` process finds this window's local
+    server, hands the photo over and exits 0 without opening a window of its own."""
+    import os
+    import subprocess
+    import sys
+
+    from colorizer_app.gui.single_instance import InstanceServer, server_name
+
+    server = InstanceServer()
+    assert server.listen() and server.name == server_name() == os.environ["COLORIZER_INSTANCE"]
+    server.pathsReceived.connect(window.take_paths_from_another_launch)
+    photo = gray_photo(tmp_path / "handed.png", 40, 30)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-c",
+                             "import sys; from colorizer_app.gui.app import main; sys.exit(main(sys.argv[1:]))",
+                             str(photo)], env=env, cwd=tmp_path)
+    try:
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=60000)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    qtbot.waitUntil(lambda: [p.name for p in window.photos.photos] == ["handed.png"], timeout=10000)
+    assert window.current_photo().name == "handed.png"
+    server.close()
+    wait_idle(qtbot, window)
+
+
+def test_a_stale_socket_is_taken_over(qtbot):
+    from colorizer_app.gui.single_instance import InstanceServer, hand_over
+
+    first = InstanceServer()
+    assert first.listen()
+    second = InstanceServer()
+    assert not second.listen()  # a live instance answers: no second server
+    first.close()
+    assert not hand_over(["x.png"], timeout_ms=300)  # nobody listening: this launch opens a window
+    third = InstanceServer()
+    assert third.listen()
+    third.close()

@@ -84,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     from . import engine_loader
 
     app = make_application([sys.argv[0], *argv])
+    instance = None
+    if not args.self_check:  # one window per user: a second launch hands its photos over and exits
+        from .single_instance import InstanceServer, hand_over
+
+        if hand_over(args.paths):
+            return 0
+        instance = InstanceServer(parent=app)
+        instance.listen()  # if it cannot (a race with another launch), this window simply runs alone
     engine_loader.defer()  # torch loads on its own thread once the window has painted
     from .main_window import MainWindow  # after QApplication: widgets need it
     from .settings import Settings
@@ -108,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
 
         window.self_check = SelfCheck(window, started, want_result=bool(args.paths),
                                       timeout_s=args.self_check_timeout)
+    if instance is not None:
+        instance.pathsReceived.connect(window.take_paths_from_another_launch)
     window.show()
     engine_loader.start_after_paint(window)
     if args.paths:
@@ -116,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         status = app.exec()
     finally:
         signals.uninstall()
+        if instance is not None:
+            instance.close()
     return 128 + signals.signum if signals.signum else status  # as a shell expects of a stopped program
 
 

@@ -197,7 +197,15 @@ class BatchController(QObject):
         if self.job is not None:
             return None
         w = self.window
-        plan = plan_export(photos, self.session.photos, options, w.current_params())
+        current = w.current_params()
+        plan = plan_export(photos, self.session.photos, options, current)
+        used = plan.settings_used()
+        if len(used) > 1:
+            answer = w.confirm_mixed_export(used, current)
+            if answer == "cancel":
+                return None
+            if answer == "recolour" and current is not None:
+                plan.recolour(current)
         existing = plan.existing()
         if existing:
             answer = w.confirm_overwrite(existing)

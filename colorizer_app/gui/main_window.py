@@ -43,7 +43,7 @@ from .preferences import PreferencesDialog
 from .preview import PreviewController
 from .settings import CONTROL_FIELDS, KEYS, Settings
 from .views import PhotoViewer
-from .wording import model_title
+from .wording import model_title, params_words
 from .workers import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -385,6 +385,15 @@ class MainWindow(QMainWindow):
                 self.preview.show_current()
         self.update_actions()
 
+    def take_paths_from_another_launch(self, paths: list[str]) -> None:
+        """A second `colorizer PHOTO...` handed its photos over: open them here and come forward."""
+        if paths:
+            self.add_paths(paths)
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
     def _select_new(self, job: Job, new: list[Photo]) -> None:
         """Newly opened photos are selected and the first is scrolled into view and shown, also
         when the list already had photos; later finds of the same job join the selection."""
@@ -560,6 +569,25 @@ class MainWindow(QMainWindow):
 
     def export_photos(self, photos: list[Photo], options: ExportOptions) -> Job | None:
         return self.batch.export_photos(photos, options)
+
+    def confirm_mixed_export(self, used: dict[Params, int], current: Params | None) -> str:
+        """The results to be written came from different models or settings: 'recolour' them all
+        with the current ones, export them 'as_is', or 'cancel' (tests replace this)."""
+        lines = "\n".join(f"• {n} with {params_words(p, self.photos.model_title)}"
+                          for p, n in sorted(used.items(), key=lambda kv: -kv[1])[:8])
+        box = QMessageBox(QMessageBox.Icon.Question, "Photos coloured differently",
+                          "The photos to export were coloured with different models or settings:\n\n"
+                          f"{lines}\n\nRecolour them all with the current settings"
+                          + (f" ({params_words(current, self.photos.model_title)})" if current else "")
+                          + ", or export each as it is?", parent=self)
+        recolour_b = box.addButton("Recolour All", QMessageBox.ButtonRole.AcceptRole)
+        as_is_b = box.addButton("Export As They Are", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        if current is None:
+            recolour_b.setEnabled(False)
+        box.exec()
+        clicked = box.clickedButton()
+        return "recolour" if clicked is recolour_b else "as_is" if clicked is as_is_b else "cancel"
 
     def confirm_overwrite(self, existing: list[Path]) -> str:
         """'overwrite', 'skip' or 'cancel' (tests replace this)."""

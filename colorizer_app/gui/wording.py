@@ -79,3 +79,14 @@ def closeness_words(before: dict, after: dict, photos: int | None = None) -> str
         return f"On {on}, the new model's colours came {pct}% closer to the true colours."
     return (f"On {on}, the new model's colours are {pct}% further from the true colours: "
             "the original model may suit these photos better.")
+
+
+def params_words(params, title) -> str:
+    """'Vivid, boldness 0.38, strength 1.00, 256 px' for one model and settings (`title` names a
+    model file)."""
+    bits = [title(params.model)]
+    if params.temperature is not None:
+        bits.append(f"{BOLDNESS_LABEL.lower()} {params.temperature:.2f}")
+    bits.append(f"colour strength {params.vibrance:.2f}")
+    bits.append(f"working size {params.size} px")
+    return ", ".join(bits)

@@ -7,7 +7,7 @@ originals are never written over, and two photos never write the same file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..imaging.files import output_path, path_key
@@ -70,6 +70,21 @@ class ExportPlan:
 
     def existing(self) -> list[Path]:
         return [i.out for i in self.items if i.out.exists()]
+
+    def settings_used(self) -> dict[Params, int]:
+        """How many photos each model and settings would be written with (the device aside: it
+        does not change the colours); more than one entry means a mixed export."""
+        counts: dict[Params, int] = {}
+        for item in self.items:
+            key = replace(item.params, device="auto")
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def recolour(self, params: Params) -> None:
+        """Write every photo with `params` (those with a result made otherwise are colourised again)."""
+        same = replace(params, device="auto")
+        self.items = [i if replace(i.params, device="auto") == same else replace(i, params=params, colourise=True)
+                      for i in self.items]
 
     def skip(self, paths: list[Path]) -> None:
         """Keep these existing files: their photos are not exported."""
