@@ -71,13 +71,14 @@ class InstanceServer(QObject):
 
     def listen(self) -> bool:
         """Start listening; a socket left by a crashed instance (nobody answering) is removed first."""
-        if self.server.listen(self.name):
-            return True
+        # ask first: with access options set, Qt's listen() would silently replace a live socket
         probe = QLocalSocket()
         probe.connectToServer(self.name)
         if probe.waitForConnected(300):
             probe.abort()
             return False  # a live instance: the caller should have handed over
+        if self.server.listen(self.name):
+            return True
         QLocalServer.removeServer(self.name)
         return self.server.listen(self.name)
 
