@@ -90,6 +90,10 @@ def test_list_says_not_coloured_yet_and_which_model_coloured(qtbot, window, tmp_
     assert window.photos.status_text(second) == "Not coloured yet"
     assert "waiting" not in window.photos.status_text(second).lower()
     assert window.photos.status_text(first).startswith("Coloured with tiny-const in ")
+    assert window.photos.status_text(first, short=True) == "Coloured with tiny-const"
+    titles = {str(e.path): t for e, t in zip(window.controls.entries(), ["Natural (safe colours)", "Vivid"])}
+    window.photos.set_model_titles(titles)
+    assert window.photos.status_text(first, short=True) in ("Coloured with Natural", "Coloured with Vivid")
     tip = window.photos.data(window.photos.index(0), Qt.ItemDataRole.ToolTipRole)
     assert tip.splitlines()[0] == "a.png" and "tiny-const" in tip
 

@@ -68,7 +68,11 @@ class PhotoListModel(QAbstractListModel):
     def model_title(self, model: str) -> str:
         return self._model_titles.get(str(model)) or Path(model).stem
 
-    def status_text(self, photo: Photo) -> str:
+    def status_text(self, photo: Photo, short: bool = False) -> str:
+        """The full line (tooltip), or the `short` one the list shows: the model's name without
+        its parenthesis and no time, so that it fits beside the thumbnail."""
+        if short:
+            return photo.status_text(lambda m: self.model_title(m).split(" (")[0], timed=False)
         return photo.status_text(self.model_title)
 
     def icon(self, photo: Photo) -> QPixmap | None:
@@ -126,7 +130,7 @@ class PhotoDelegate(QStyledItemDelegate):
     PAD = 6
 
     def sizeHint(self, option, index) -> QSize:
-        return QSize(220, self.ICON + 2 * self.PAD)
+        return QSize(120, self.ICON + 2 * self.PAD)  # as wide as the list: names elide, no side scrolling
 
     def paint(self, painter, option, index) -> None:
         photo: Photo = index.data(PhotoListModel.PhotoRole)
@@ -163,7 +167,7 @@ class PhotoDelegate(QStyledItemDelegate):
                       text_rect.height() - fm.height() - 4)
         painter.setPen(QColor(STATE_COLOURS[photo.state]) if not selected
                        else option.palette.color(QPalette.ColorRole.HighlightedText))
-        status = index.model().status_text(photo)
+        status = index.model().status_text(photo, short=True)
         if photo.state is not State.FAILED:
             elided = fm.elidedText(status, Qt.TextElideMode.ElideRight, line2.width())
             painter.drawText(line2, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), elided)
@@ -193,6 +197,7 @@ class PhotoListView(QListView):
         self.setUniformItemSizes(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setMinimumWidth(200)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.selectionModel().currentChanged.connect(self._current_changed)
 
     def photo_model(self) -> PhotoListModel:

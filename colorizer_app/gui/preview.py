@@ -19,6 +19,7 @@ from ..session.params import Params
 from ..session.photos import Photo, State
 from .qimage import numpy_to_qimage
 from .workers import Job, JobRunner
+from .wording import model_title
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -94,12 +95,12 @@ class PreviewController(QObject):
             elif self.window.controls.entry() is None:
                 v.set_busy_text("No model: see Help > About")
             elif photo.pending is None and photo.params is None:
-                v.set_busy_text("Not colourised yet")
+                v.set_busy_text("Not coloured yet")
         v.set_compare_images(self._compare_images() if v.mode() == "compare" else {})
         self.window.zoom_changed_text(v.zoom())
 
     def _compare_images(self) -> dict:
-        return {e.name: self.compare.get(e.name) for e in self.window.compare_entries()}
+        return {model_title(e): self.compare.get(e.name) for e in self.window.compare_entries()}
 
     # --- requests --------------------------------------------------------------------------------
 

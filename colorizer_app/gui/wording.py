@@ -15,8 +15,7 @@ FAMILY_WORDS = {
     "regression": ("Natural (safe colours)",
                    "Calm, believable colours that are rarely wrong; sometimes a little faded."),
     "classification": ("Vivid",
-                       "Richer, bolder colours; now and then a patch of the wrong colour. "
-                       "Colour boldness applies to it."),
+                       "Richer, bolder colours; now and then a patch of the wrong colour."),
     "gan": ("Lively",
             "Lively colours with more variety; less predictable than Natural."),
 }

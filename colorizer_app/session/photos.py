@@ -81,16 +81,17 @@ class Photo:
     def ref(self) -> PhotoRef:
         return PhotoRef(self.id, self.key, self.path)
 
-    def status_text(self, model_title: Callable[[str], str] | None = None) -> str:
+    def status_text(self, model_title: Callable[[str], str] | None = None, timed: bool = True) -> str:
         """What the list says about the photo, in plain words; `model_title` turns the model a
-        result was made with (its path) into the name the person knows it by."""
+        result was made with (its path) into the name the person knows it by; `timed`: say how
+        long it took."""
         if self.state is State.FAILED:
             return f"Failed: {self.error}"
         if self.state is State.DONE:
             by = ""
             if self.params is not None:
                 by = f" with {model_title(self.params.model) if model_title else Path(self.params.model).stem}"
-            took = f" in {self.seconds:.1f} s" if self.seconds else ""
+            took = f" in {self.seconds:.1f} s" if self.seconds and timed else ""
             return f"Coloured{by}{took}"
         return STATE_WORDS[self.state]
 
