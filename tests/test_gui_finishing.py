@@ -246,7 +246,7 @@ def test_photo_list_model_names_models(qtbot, window):
     assert model.model_title("/somewhere/else/old-model.safetensors") == "old-model"
 
 
-def test_export_of_differently_coloured_photos_offers_to_recolour(qtbot, window, tmp_path):
+def test_export_of_differently_coloured_photos_offers_to_recolour(qtbot, window, tmp_path, monkeypatch):
     from colorizer_app.gui.export_dialog import ExportOptions
 
     window.controls.set_model("tiny-const")
@@ -271,6 +271,13 @@ def test_export_of_differently_coloured_photos_offers_to_recolour(qtbot, window,
     assert len(blocker.args[0].written) == 2
     wait_idle(qtbot, window)
     assert first.params.vibrance == 0.5 and second.params.vibrance == 0.5  # recoloured on the way
+    # the message offers to open the folder; without a file manager it says where they are
+    assert window.export_folder_button.isVisible()
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or False))
+    qtbot.mouseClick(window.export_folder_button, Qt.MouseButton.LeftButton)
+    assert opened[0].toLocalFile() == str(tmp_path / "out")
+    assert str(tmp_path / "out") in window.statusBar().currentMessage()
 
     # the same settings everywhere: no question
     with qtbot.waitSignal(window.exportFinished, timeout=20000):
@@ -333,3 +340,12 @@ def test_a_stale_socket_is_taken_over(qtbot):
     third = InstanceServer()
     assert third.listen()
     third.close()
+
+
+def test_show_file_says_where_the_model_is_when_no_file_manager_opens(qtbot, window, monkeypatch):
+    d = window.show_manage_models()
+    d.list.setCurrentRow(0)
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
+    assert not d.reveal_selected()
+    assert str(d.selected().path) in d.note.text()
+    d.close()

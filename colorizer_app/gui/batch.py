@@ -228,4 +228,6 @@ class BatchController(QObject):
         if report.failed:
             w.show_problems("Some photos were not exported", [f"{n}: {why}" for n, why in report.failed])
         w.status(report.summary(), 10000)
+        if report.written:
+            w.offer_export_folder(report.folder)
         w.exportFinished.emit(report)

@@ -188,10 +188,19 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_batch)
         self.cancel_button.hide()
+        self.export_folder_button = QPushButton("Open Folder")
+        self.export_folder_button.setToolTip("Open the folder the photos were exported to")
+        self.export_folder_button.clicked.connect(self._open_export_folder)
+        self.export_folder_button.hide()
+        self._export_folder: Path | None = None
+        self._export_offer = QTimer(self)
+        self._export_offer.setSingleShot(True)
+        self._export_offer.setInterval(20000)
+        self._export_offer.timeout.connect(self.export_folder_button.hide)
         self.zoom_label = QLabel()
         self.device_label = QLabel()
         self.time_label = QLabel("Last run: –")
-        for w in (self.progress, self.cancel_button, self.zoom_label, self.device_label, self.time_label):
+        for w in (self.progress, self.cancel_button, self.export_folder_button, self.zoom_label, self.device_label, self.time_label):
             sb.addPermanentWidget(w)
 
     # ============================================================================ state
@@ -532,6 +541,22 @@ class MainWindow(QMainWindow):
         QGuiApplication.clipboard().setImage(image)
         photo = self.current_photo()
         self.status(f"Copied {photo.name if photo else 'the picture'} ({image.width()} × {image.height()}).", 5000)
+        return True
+
+    def offer_export_folder(self, folder: Path) -> None:
+        """After an export: a button beside the message opens the folder (for a while)."""
+        self._export_folder = Path(folder)
+        self.export_folder_button.show()
+        self._export_offer.start()
+
+    def _open_export_folder(self) -> bool:
+        self.export_folder_button.hide()
+        folder = self._export_folder
+        if folder is None:
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.status(f"No file manager could be opened; the photos are in {folder}", 15000)
+            return False
         return True
 
     def open_original_folder(self) -> bool:

@@ -204,10 +204,15 @@ class ManageModelsDialog(QDialog):
             return None
         return self._submit(CallJob(user_models.delete_model, e.path), lambda _: self._changed(None))
 
-    def reveal_selected(self) -> None:
+    def reveal_selected(self) -> bool:
+        """Open the model's folder; with no file manager to open it, say where the file is."""
         e = self.selected() or self.selected_unusable()
-        if e is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(e.path).parent)))
+        if e is None:
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(e.path).parent))):
+            self.note.setText(f"No file manager could be opened. The model file is {e.path}")
+            return False
+        return True
 
     def _submit(self, job: Job, on_done: Callable) -> Job:
         """Run a file operation on the runner thread; `on_done(result)` runs once it has finished,
