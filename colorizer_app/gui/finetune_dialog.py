@@ -23,7 +23,7 @@ from ..training import finetune as ft
 from . import finetune_layout, finetune_worker
 from .finetune_layout import NOTE_STYLE, eta_text, unique_name  # noqa: F401  (eta_text: tests)
 from .settings import Settings
-from .wording import closeness_words
+from .wording import closeness_words, model_details, model_summary, model_title
 from .qimage import numpy_to_qimage
 from .workers import Job, JobRunner
 
@@ -107,7 +107,9 @@ class FineTuneDialog(QDialog):
         self.base_combo.blockSignals(True)
         self.base_combo.clear()
         for e in self._entries:
-            self.base_combo.addItem(f"{e.name} ({e.family}{', bundled' if e.bundled else ''})", e.name)
+            self.base_combo.addItem(model_title(e), e.name)
+            self.base_combo.setItemData(self.base_combo.count() - 1, f"{model_summary(e)}\n\n{model_details(e)}",
+                                        Qt.ItemDataRole.ToolTipRole)
             self.base_combo.setItemData(self.base_combo.count() - 1, str(e.path), Qt.ItemDataRole.ToolTipRole)
         i = self.base_combo.findData(current)
         self.base_combo.setCurrentIndex(max(0, i))

@@ -161,7 +161,7 @@ class LossChart(QWidget):
             p.drawText(QRectF(x - 40, plot.bottom() + 2, 80, fm.height()), Qt.AlignmentFlag.AlignHCenter,
                        _label(t))
         p.drawText(QRectF(plot.left(), plot.bottom() + 2 + fm.height(), plot.width(), fm.height()),
-                   Qt.AlignmentFlag.AlignHCenter, "step")
+                   Qt.AlignmentFlag.AlignHCenter, "training step")
         p.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1))
         p.drawRect(plot)
 

@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.session.models.on_warning = self.warning.emit
         self.io_runner = JobRunner("io", self)
         self._loads: dict[int, tuple[list, list]] = {}  # load job -> (photos opened, failures)
+        self._new_rows: dict[int, bool] = {}  # load job -> has it selected its first new photo yet?
+        self._found: dict[int, int] = {}  # load job -> photos found: "Opening 37 of 120…" as they arrive
         self.closing = False
         self.finetune_dialog: FineTuneDialog | None = None  # made on first use, then kept
         self.manage_dialog: ManageModelsDialog | None = None
@@ -354,10 +356,8 @@ class MainWindow(QMainWindow):
                 self.settings.add_recent(p)
         job = Job(jobs.load_photos, self.session.renderer, paths, kind="load")
         self._loads[job.id] = ([], [])
-        self._new_rows: dict[int, bool] = getattr(self, "_new_rows", {})
-        self._new_rows[job.id] = False  # has this job selected its first new photo yet?
-        self._found: dict[int, int] = getattr(self, "_found", {})
-        self._found[job.id] = 0  # photos this job found: "Opening 37 of 120…" as they arrive
+        self._new_rows[job.id] = False
+        self._found[job.id] = 0
         job.yielded.connect(lambda item, j=job: self._load_event(j, item))
         job.errored.connect(lambda why: self.status(f"Opening failed: {why}"))
         job.finished.connect(lambda j=job: self._load_finished(j))

@@ -16,11 +16,17 @@ VIEWER_KEYS = (
 )
 
 
+# keys of special keyboards (Qt lists them among the standard bindings): left out of the list
+DEDICATED_KEYS = {"Open", "Save", "Copy", "Cut", "Paste", "Zoom In", "Zoom Out", "Help", "Close", "Back",
+                  "Forward", "Find"}
+
+
 def shortcut_rows(registry: ActionRegistry) -> list[tuple[str, str]]:
     """(what it does, keys) for each action with a shortcut, in the registry's order."""
     rows = []
     for action in registry.actions.values():
         keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+        keys = [k for k in keys if k.split("+")[-1] not in DEDICATED_KEYS] or keys[:1]
         if keys:
             rows.append((action.text().replace("&", "").rstrip("…"), ", ".join(keys)))
     return rows
@@ -38,6 +44,7 @@ class ShortcutsDialog(QDialog):
         for i, (what, keys) in enumerate(rows):
             self.table.setItem(i, 0, QTableWidgetItem(what))
             self.table.setItem(i, 1, QTableWidgetItem(keys))
+        self.table.resizeRowsToContents()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
