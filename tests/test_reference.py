@@ -115,7 +115,7 @@ def test_classification_reweighting_moves_the_colour_toward_the_palette():
 def test_regression_pull_moves_ab_toward_the_nearest_palette_colour():
     m = new_model("regression", TINY)
     raw = torch.zeros(1, 2, 2, 2)
-    raw[0, 0] = 20.0  # a dull red everywhere
+    raw[0, 0], raw[0, 1] = 40.0, 20.0  # an orange-red everywhere, nearer the first colour
     pal = Palette(((60.0, 40.0), (-10.0, -50.0)), (0.5, 0.5))
     half = pipeline.decode(m, _net_output(raw), reference=Reference(pal, 0.5))
     full = pipeline.decode(m, _net_output(raw), reference=Reference(pal, 1.0))
