@@ -35,7 +35,9 @@ def swatches(palette, width: int) -> Image.Image:
     strip = Image.new("RGB", (width, SWATCH), "white")
     draw = ImageDraw.Draw(strip)
     x = 0.0
-    for (r, g, b), w in zip(palette.rgb(), palette.weights):
+    rgb = palette.rgb()
+    for i in palette.display_order():
+        (r, g, b), w = rgb[i], palette.weights[i]
         draw.rectangle([round(x), 0, round(x + w * width), SWATCH], fill=(int(r), int(g), int(b)))
         x += w * width
     return strip

@@ -51,7 +51,7 @@ class Swatches(QWidget):
             self.colours = []
         else:
             rgb = palette.rgb()
-            self.colours = [(tuple(int(v) for v in rgb[i]), w) for i, w in enumerate(palette.weights)]
+            self.colours = [(tuple(int(v) for v in rgb[i]), palette.weights[i]) for i in palette.display_order()]
         self.setToolTip(f"{len(self.colours)} colours from {palette.source}" if palette else "")
         self.update()
 

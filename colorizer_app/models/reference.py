@@ -80,6 +80,14 @@ class Palette:
         L = torch.full((1, ab.shape[1], 1), float(lightness))
         return lab_to_uint8(L, ab).numpy()[:, 0, :]
 
+    def display_order(self) -> list[int]:
+        """Indices for showing the swatches: near-neutral colours first, then by hue."""
+        def key(i: int) -> tuple:
+            a, b = self.colours[i]
+            return (math.hypot(a, b) >= 8.0, math.atan2(b, a) % (2 * math.pi))
+
+        return sorted(range(len(self.colours)), key=key)
+
     def histogram(self, centres: torch.Tensor, sigma: float = HIST_SIGMA) -> torch.Tensor:
         """The palette smoothed onto ab bin centres (Q, 2): h (Q,), scaled to a maximum of 1."""
         import torch
