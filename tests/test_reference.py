@@ -181,7 +181,9 @@ def test_cli_refuses_a_bad_reference(tiny_models, tmp_path, capsys):
     Image.fromarray(data.camera()[::8, ::8]).save(src / "camera.png")
     out = tmp_path / "out"
     assert main(["colorize", str(src), "-o", str(out), "--reference", str(src / "camera.png")]) == 2
-    assert "camera.png" in capsys.readouterr().err and not out.exists() or not any(out.iterdir())
+    err = capsys.readouterr().err
+    assert "camera.png" in err and "grayscale" in err
+    assert not out.exists()  # refused before any photo (or folder) is written
     assert main(["colorize", str(src), "-o", str(out), "--reference", str(tmp_path / "nope.jpg")]) == 2
     assert "nope.jpg" in capsys.readouterr().err
     assert main(["colorize", str(src), "-o", str(out), "--reference", str(src / "camera.png"),
