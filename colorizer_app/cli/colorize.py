@@ -26,6 +26,9 @@ from ..imaging.io import (
     save_image,
 )
 from ..models.checkpoint import CheckpointError
+from ..models.reference import (
+    DEFAULT_COLOURS, MAX_COLOURS, MAX_STRENGTH, MIN_COLOURS, Reference, ReferenceError, resolve, save_palette,
+)
 from .stop_signals import StopSignals
 
 
@@ -47,6 +50,14 @@ def add_parser(sub) -> None:
     p.add_argument("--png", choices=sorted(PNG_COMPRESSION), default="fast",
                    help="PNG compression: fast (default) or small (smallest files, about 3x slower)")
     p.add_argument("--pattern", default="{stem}", help="output name pattern, e.g. {stem}_color")
+    p.add_argument("--reference", metavar="PHOTO_OR_FOLDER",
+                   help="steer the colours toward the palette of this colour photo, of the colour photos "
+                        "in this folder, or of a palette saved by name (--save-palette)")
+    p.add_argument("--reference-strength", type=float, default=0.5, metavar="S",
+                   help=f"0 ignores the reference, {MAX_STRENGTH:g} keeps to its colours (default 0.5)")
+    p.add_argument("--reference-colours", type=int, default=DEFAULT_COLOURS, metavar="K",
+                   help=f"colours in the reference's palette, {MIN_COLOURS} to {MAX_COLOURS} (default {DEFAULT_COLOURS})")
+    p.add_argument("--save-palette", metavar="NAME", help="also save the reference's palette under this name")
     p.set_defaults(func=run)
 
 
@@ -62,6 +73,12 @@ def argument_problem(args) -> str | None:
         return f"--threads must be from 0 (automatic) to {cpu_threads.MAX_THREADS}, not {args.threads}"
     if not 1 <= args.quality <= 100:
         return f"--quality must be from 1 to 100, not {args.quality}"
+    if not (math.isfinite(args.reference_strength) and 0 <= args.reference_strength <= MAX_STRENGTH):
+        return f"--reference-strength must be from 0 to {MAX_STRENGTH:g}, not {args.reference_strength}"
+    if not MIN_COLOURS <= args.reference_colours <= MAX_COLOURS:
+        return f"--reference-colours must be from {MIN_COLOURS} to {MAX_COLOURS}, not {args.reference_colours}"
+    if args.save_palette and not args.reference:
+        return "--save-palette needs --reference"
     return None
 
 
@@ -76,10 +93,20 @@ def run(args) -> int:
 def _run(args, stop: StopSignals) -> int:
     warn = lambda msg: tqdm.write(f"warning: {msg}", file=sys.stderr)  # noqa: E731
     try:
+        reference = None
+        if args.reference:
+            palette = resolve(args.reference, args.reference_colours)
+            reference = Reference(palette, args.reference_strength)
+            if args.save_palette:
+                tqdm.write(f"note: palette saved as {args.save_palette!r} ({save_palette(palette, args.save_palette)})")
         colorizer = Colorizer(args.model, device=args.device, size=args.size, threads=args.threads,
-                              temperature=args.temperature, vibrance=args.vibrance, on_warning=warn)
+                              temperature=args.temperature, vibrance=args.vibrance, on_warning=warn,
+                              reference=reference)
         check_writable_folder(args.out)  # before any photo: a read-only folder is found at once
-    except (CheckpointError, ImageError) as e:
+    except (CheckpointError, ImageError, ReferenceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:  # a palette name that cannot be a file name
         print(f"error: {e}", file=sys.stderr)
         return 2
     for stale in remove_stale_temp_files(args.out):

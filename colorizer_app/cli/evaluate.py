@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -17,6 +18,9 @@ from ..imaging.lab import lab_to_uint8
 from ..imaging.metrics import MetricAccumulator, MetricSummary, format_table
 from ..models import pipeline
 from ..models.checkpoint import CheckpointError
+from ..models.reference import (
+    DEFAULT_COLOURS, MAX_STRENGTH, Palette, Reference, ReferenceError, palette_from_pixels, resolve,
+)
 
 BASELINE = "grayscale baseline"
 
@@ -33,12 +37,66 @@ def add_parser(sub) -> None:
     p.add_argument("--upsample", choices=UPSAMPLERS, default="guided",
                    help="how colour is brought to full size (bilinear: as before the guided filter)")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    ref = p.add_mutually_exclusive_group()
+    ref.add_argument("--reference", metavar="PHOTO_OR_FOLDER",
+                     help="also colour every photo with this reference palette (a photo, a folder or a "
+                          "saved palette's name): the honest case")
+    ref.add_argument("--reference-self", action="store_true",
+                     help="also colour each photo with its own colours as the reference (an oracle)")
+    ref.add_argument("--reference-neighbour", action="store_true",
+                     help="also colour each photo with the colours of the next photo in its own folder")
+    p.add_argument("--reference-strength", type=float, action="append", metavar="S",
+                   help=f"strength of the reference, 0 to {MAX_STRENGTH:g} (default 0.5); repeat for several rows")
     p.set_defaults(func=run)
 
 
-def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None) -> dict[str, MetricSummary]:
-    """Each model and the ab = 0 baseline on every colour photo in `files`."""
-    accs = {BASELINE: MetricAccumulator(), **{name: MetricAccumulator() for name in colorizers}}
+@dataclass(frozen=True)
+class Variant:
+    """A row beside a model's own: the same network output decoded with a reference."""
+
+    kind: str  # "fixed", "self" or "neighbour"
+    strength: float
+    palette: Palette | None = None  # the fixed one
+
+    def label(self, model: str) -> str:
+        what = {"fixed": "reference", "self": "own colours", "neighbour": "neighbour's colours"}[self.kind]
+        return f"{model} + {what} s={self.strength:g}"
+
+
+def _neighbours(files: list[Path]) -> dict[Path, Path]:
+    """Each photo -> the next photo of the list in the same folder (cyclically)."""
+    by_folder: dict[Path, list[Path]] = {}
+    for f in files:
+        by_folder.setdefault(f.parent, []).append(f)
+    out = {}
+    for group in by_folder.values():
+        for i, f in enumerate(group):
+            out[f] = group[(i + 1) % len(group)]
+    return out
+
+
+def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
+             variants: list[Variant] = ()) -> dict[str, MetricSummary]:
+    """Each model and the ab = 0 baseline on every colour photo in `files`; with `variants`,
+    each model's output again decoded with a reference palette (the network runs once)."""
+    accs = {BASELINE: MetricAccumulator()}
+    for name in colorizers:
+        accs[name] = MetricAccumulator()
+        for v in variants:
+            accs[v.label(name)] = MetricAccumulator()
+    neighbours = _neighbours(files) if any(v.kind == "neighbour" for v in variants) else {}
+    palettes: dict[Path, Palette | None] = {}
+
+    def own_palette(f: Path, pixels=None) -> Palette | None:
+        if f not in palettes:
+            try:
+                img = load_image(f) if pixels is None else None
+                px = pixels if pixels is not None else img.pixels
+                palettes[f] = palette_from_pixels([px], DEFAULT_COLOURS, str(f)) if px.ndim == 3 else None
+            except (ImageError, ValueError):
+                palettes[f] = None
+        return palettes[f]
+
     for f in files:
         try:
             img = load_image(f)
@@ -51,10 +109,20 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None)
         L = pipeline.lightness(truth)
         accs[BASELINE].add(lab_to_uint8(L, torch.zeros((2, *L.shape[-2:]))).numpy(), truth)
         for name, c in colorizers.items():
-            accs[name].add(c.colorize(truth).rgb, truth)
+            out = c.net_output(L, c.settings.size)
+            accs[name].add(c.render(L, c.decode(out), out), truth)
+            for v in variants:
+                if v.kind == "fixed":
+                    pal = v.palette
+                elif v.kind == "self":
+                    pal = own_palette(f, truth)
+                else:
+                    pal = own_palette(neighbours[f])
+                s = replace(c.settings, reference=Reference(pal, v.strength) if pal is not None else None)
+                accs[v.label(name)].add(c.render(L, c.decode(out, s), out, s), truth)
         if progress:
             progress()
-    return {name: acc.summary() for name, acc in accs.items()}
+    return {name: acc.summary() for name, acc in accs.items() if acc.summary().count or name == BASELINE}
 
 
 def run(args) -> int:
@@ -67,12 +135,28 @@ def run(args) -> int:
     except CheckpointError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    strengths = args.reference_strength or [0.5]
+    if any(not 0 <= st <= MAX_STRENGTH for st in strengths):
+        print(f"error: --reference-strength must be from 0 to {MAX_STRENGTH:g}", file=sys.stderr)
+        return 2
+    variants: list[Variant] = []
+    try:
+        if args.reference:
+            palette = resolve(args.reference)
+            variants = [Variant("fixed", st, palette) for st in strengths]
+    except ReferenceError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.reference_self:
+        variants = [Variant("self", st) for st in strengths]
+    if args.reference_neighbour:
+        variants = [Variant("neighbour", st) for st in strengths]
     files = iter_image_files([args.data])[: args.limit]
     if not files:
         print(f"error: {args.data}: no photos found", file=sys.stderr)
         return 2
     with tqdm(total=len(files), unit="photo", dynamic_ncols=True) as bar:
-        results = evaluate(colorizers, files, progress=bar.update)
+        results = evaluate(colorizers, files, progress=bar.update, variants=variants)
     if results[BASELINE].count == 0:
         print(f"error: {args.data}: no colour photos to compare against", file=sys.stderr)
         return 2

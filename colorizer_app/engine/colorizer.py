@@ -23,6 +23,7 @@ from ..defaults import DEFAULT_SIZE
 from ..imaging.io import is_colour_pixels
 from ..models import pipeline, registry
 from ..models.checkpoint import LoadedModel
+from ..models.reference import Reference
 from ..models.pipeline import UPSAMPLERS, NetOutput, Settings  # noqa: F401  (UPSAMPLERS: the CLI's choices)
 from .device import DeviceChoice, choose_device
 from .output_check import check_ab
@@ -41,11 +42,11 @@ class Colorizer:
     def __init__(self, model: LoadedModel | str | Path = "classification", device: str = "auto",
                  size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
                  on_warning: Callable[[str], None] | None = None, upsample: str = "guided",
-                 threads: int | None = None):
+                 threads: int | None = None, reference: Reference | None = None):
         self.threads = threads  # CPU threads (cpu_threads.py); None: the process default
         self.model = model if isinstance(model, LoadedModel) else registry.load(model)
         self.on_warning = on_warning or (lambda msg: None)
-        self.settings = Settings(int(size), temperature, float(vibrance), upsample).for_model(self.model)
+        self.settings = Settings(int(size), temperature, float(vibrance), upsample, reference).for_model(self.model)
         self._use_device(device)
 
     def _use_device(self, request: str) -> None:
@@ -90,7 +91,7 @@ class Colorizer:
         that are not finite are an error naming the model (check_ab), never a black photo."""
         s = self.resolve(settings)
         with torch_threads(cpu_threads.network_threads(self._threads())):
-            ab = pipeline.decode(self.model, out, s.temperature)[0]
+            ab = pipeline.decode(self.model, out, s.temperature, s.reference)[0]
         check_ab(ab, self.model.name, s.temperature)
         return ab
 

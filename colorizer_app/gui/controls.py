@@ -155,11 +155,16 @@ class ControlPanel(QWidget):
         self.reset_button = QPushButton("Reset to defaults")
         form.addRow("", self.reset_button)
 
+        from .reference_panel import ReferenceBox  # it builds on ScaledSlider, defined here
+
+        self.reference = ReferenceBox()
+
         self.batch_box = QGroupBox("Batch")
         self.batch_layout = QVBoxLayout(self.batch_box)
 
         lay = QVBoxLayout(self)
         lay.addWidget(form_box)
+        lay.addWidget(self.reference)
         lay.addWidget(self.batch_box)
         lay.addStretch(1)
 
@@ -172,6 +177,8 @@ class ControlPanel(QWidget):
         self.device.currentIndexChanged.connect(self.paramsChanged)
         self.device.activated.connect(self._device_picked)
         self.reset_button.clicked.connect(self.resetRequested)
+        self.reference.changed.connect(self.paramsChanged)
+        self.reference.released.connect(self.released)
         self._update_enabled()
         engine_loader.call_when_loaded(self._fill_devices)
 
@@ -240,6 +247,7 @@ class ControlPanel(QWidget):
         classification = e is not None and e.family == "classification"
         self.temperature.setEnabled(classification)
         self.temperature_ends.setEnabled(classification)
+        self.reference.set_family(e.family if e is not None else None)
         if e is None:
             self.model_info.setText("Put trained .safetensors models in weights/ or the user models folder.")
         else:
@@ -266,7 +274,7 @@ class ControlPanel(QWidget):
             return None
         return Params(model=str(e.path), device=self.device_request(), size=int(self.size.value()),
                       temperature=self.temperature.value() if e.family == "classification" else None,
-                      vibrance=self.vibrance.value())
+                      vibrance=self.vibrance.value(), reference=self.reference.reference())
 
     def values(self) -> dict:
         return {"model": self.model_name(), "temperature": self.temperature.value(),

@@ -725,7 +725,7 @@ class MainWindow(QMainWindow):
         self.closing = True
         self._debounce.stop()
         ok = True
-        runners = (self.batch.runner, self.preview.runner, self.io_runner)
+        runners = (self.batch.runner, self.preview.runner, self.io_runner, self.controls.reference.runner)
         for r in runners:
             r.cancel()
         for r in runners:

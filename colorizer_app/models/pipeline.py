@@ -27,6 +27,7 @@ from ..imaging.lab import lab_to_uint8, lightness_from_uint8
 from ..imaging.upsample import bilinear_upsample, guided_upsample
 from .bins import annealed_mean
 from .checkpoint import LoadedModel
+from .reference import Reference, pull_toward, reweight_logits
 
 
 UPSAMPLERS = ("guided", "bilinear")  # guided: colour follows the photo's own edges at full size
@@ -40,6 +41,7 @@ class Settings:
     temperature: float | None = None  # classification only; None: the model's own default
     vibrance: float = 1.0
     upsample: str = "guided"  # one of UPSAMPLERS
+    reference: Reference | None = None  # a palette that steers the colours (models/reference.py)
 
     def __post_init__(self) -> None:
         if self.upsample not in UPSAMPLERS:
@@ -121,12 +123,21 @@ def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.devic
 
 
 @torch.inference_mode()
-def decode(model: LoadedModel, out: NetOutput, temperature: float | None = None) -> torch.Tensor:
-    """Network output -> ab (B, 2, h', w') at the network's resolution."""
+def decode(model: LoadedModel, out: NetOutput, temperature: float | None = None,
+           reference: Reference | None = None) -> torch.Tensor:
+    """Network output -> ab (B, 2, h', w') at the network's resolution. A reference with a
+    strength above 0 steers it (models/reference.py): for classification by reweighting the
+    distribution over the bins before the annealed mean, otherwise by pulling ab toward the
+    palette. Without one (or at strength 0) the output is exactly the unsteered one."""
+    steer = reference is not None and reference.active
     if model.family != "classification":
-        return out.raw
+        return pull_toward(out.raw, reference) if steer else out.raw
     t = default_temperature(model) if temperature is None else temperature
-    return annealed_mean(out.raw, model.bins, t)
+    if not steer:
+        return annealed_mean(out.raw, model.bins, t)
+    if t <= 1e-4:  # the mode of the reweighted distribution
+        return annealed_mean(reweight_logits(out.raw, model.bins, 1.0, reference), model.bins, 0.0)
+    return annealed_mean(reweight_logits(out.raw, model.bins, t, reference), model.bins, 1.0)
 
 
 @torch.inference_mode()
@@ -163,4 +174,4 @@ def colorize(model: LoadedModel, pixels: np.ndarray, settings: Settings = Settin
     settings = settings.for_model(model)
     L = lightness(pixels)
     out = network_output(model, working_L(L, settings.size, model.net.spec.stride), device)
-    return render(L, decode(model, out, settings.temperature)[0], out, settings)
+    return render(L, decode(model, out, settings.temperature, settings.reference)[0], out, settings)

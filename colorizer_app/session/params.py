@@ -13,6 +13,7 @@ from ..defaults import DEFAULT_SIZE
 
 if TYPE_CHECKING:
     from ..models.pipeline import Settings
+    from ..models.reference import Reference
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,12 @@ class Params:
     size: int = DEFAULT_SIZE
     temperature: float | None = None  # classification only
     vibrance: float = 1.0
+    reference: "Reference | None" = None  # a palette that steers the colours; not the network's output
 
     def settings(self) -> "Settings":
         from ..models.pipeline import Settings  # torch: on the worker threads, when first needed
 
-        return Settings(self.size, self.temperature, self.vibrance)
+        return Settings(self.size, self.temperature, self.vibrance, reference=self.reference)
 
     def network_key(self) -> tuple:
         """What the network's output depends on: not temperature or vibrance (decoding and merging

@@ -1,0 +1,245 @@
+"""The side panel's "Colours from a photo" section: a reference palette that steers the colours.
+
+Choosing a photo or a folder makes its palette on the panel's own worker thread (loading and
+k-means take a moment); the palette shows as swatches, each as wide as the share of the photo it
+covers. The strength goes from "ignore" to "only these colours"; Clear removes the reference.
+Palettes can be saved by name and chosen again. What it makes is a `Reference` in the params, so
+the preview, Export and Colourise All all use it (models/reference.py does the colouring).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models import reference as ref
+from .workers import Job, JobRunner
+
+STRENGTH_DEFAULT = 0.5
+NO_SAVED = "Saved palettes…"
+
+SUPPORT = {
+    "classification": "Leans the model's colour choices toward the reference's colours.",
+    "regression": "Moves each colour toward the nearest of the reference's colours.",
+    "gan": "Moves each colour toward the nearest of the reference's colours.",
+}
+
+
+class Swatches(QWidget):
+    """The palette as a strip of colours, each as wide as its weight."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.colours: list[tuple[tuple[int, int, int], float]] = []
+        self.setMinimumHeight(22)
+
+    def set_palette(self, palette: "ref.Palette | None") -> None:
+        if palette is None:
+            self.colours = []
+        else:
+            rgb = palette.rgb()
+            self.colours = [(tuple(int(v) for v in rgb[i]), palette.weights[i]) for i in palette.display_order()]
+        self.setToolTip(f"{len(self.colours)} colours from {palette.source}" if palette else "")
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        r = self.rect()
+        if not self.colours:
+            p.setPen(QColor(128, 128, 128))
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "no reference")
+            return
+        x = float(r.left())
+        for (cr, cg, cb), w in self.colours:
+            width = r.width() * w
+            p.fillRect(QRectF(x, r.top(), width + 0.5, r.height()), QColor(cr, cg, cb))
+            x += width
+
+
+class ReferenceBox(QGroupBox):
+    changed = Signal()  # the reference or its strength changed: the params did
+    released = Signal()  # the strength slider was let go
+    failed = Signal(str)  # a reference could not be used (a grayscale photo...)
+
+    def __init__(self, parent=None):
+        super().__init__("Colours from a photo", parent)
+        from .controls import ScaledSlider  # the side panel's own slider
+
+        self.runner = JobRunner("palette", self)
+        self.palette: ref.Palette | None = None
+        self._supported = True
+
+        self.choose_button = QPushButton("Colours from a photo…")
+        self.choose_button.setToolTip("Choose a colour photo of the same place, person or era: "
+                                      "the colouring leans toward its colours.")
+        self.folder_button = QPushButton("Folder…")
+        self.folder_button.setToolTip("Take the colours of all the colour photos in a folder.")
+        self.saved = QComboBox()
+        self.saved.setToolTip("A palette saved earlier")
+        self.save_button = QPushButton("Save…")
+        self.save_button.setToolTip("Keep this palette under a name, to use it again")
+        self.clear_button = QPushButton("Clear")
+        self.swatches = Swatches()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: palette(mid);")
+        self.strength = ScaledSlider(0.0, ref.MAX_STRENGTH, 20)
+        self.strength.setValue(STRENGTH_DEFAULT)
+        self.strength.setToolTip("How strongly the reference steers: from ignoring it to keeping "
+                                 "to its colours only.")
+        ends = QWidget()
+        ends_lay = QHBoxLayout(ends)
+        ends_lay.setContentsMargins(0, 0, 0, 0)
+        for text, align in (("ignore", Qt.AlignmentFlag.AlignLeft),
+                            ("only these colours", Qt.AlignmentFlag.AlignRight)):
+            lab = QLabel(text)
+            lab.setAlignment(align)
+            lab.setStyleSheet("color: palette(mid); font-size: 10px;")
+            ends_lay.addWidget(lab)
+        ends_lay.addSpacing(38)
+        self.strength_ends = ends
+
+        row1 = QHBoxLayout()
+        row1.addWidget(self.choose_button, 1)
+        row1.addWidget(self.folder_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.saved, 1)
+        row2.addWidget(self.save_button)
+        row2.addWidget(self.clear_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(row1)
+        lay.addWidget(self.swatches)
+        lay.addWidget(self.strength)
+        lay.addWidget(ends)
+        lay.addLayout(row2)
+        lay.addWidget(self.status)
+
+        self.choose_button.clicked.connect(self._choose_photo)
+        self.folder_button.clicked.connect(self._choose_folder)
+        self.clear_button.clicked.connect(self.clear)
+        self.save_button.clicked.connect(self._save)
+        self.saved.activated.connect(self._saved_picked)
+        self.strength.valueChanged.connect(self._strength_changed)
+        self.strength.released.connect(self.released)
+        self.refresh_saved()
+        self._update_enabled()
+
+    # --- what the params get ----------------------------------------------------------------------
+
+    def reference(self) -> "ref.Reference | None":
+        if self.palette is None or not self._supported or self.strength.value() <= 0:
+            return None
+        return ref.Reference(self.palette, self.strength.value())
+
+    def set_family(self, family: str | None) -> None:
+        """Greyed out, with a tooltip saying why, where the model cannot use a reference."""
+        self._supported = family in SUPPORT
+        self.setToolTip(SUPPORT.get(family or "", "This model cannot use a reference photo."))
+        self._update_enabled()
+
+    # --- choosing ---------------------------------------------------------------------------------
+
+    def _choose_photo(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Colours from a photo", "",
+                                              "Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;All files (*)")
+        if path:
+            self.load(path)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Colours from the photos in a folder")
+        if path:
+            self.load(path)
+
+    def load(self, path: str | Path) -> Job:
+        """Make the palette of a photo or folder on the panel's thread; returns the job."""
+        self.status.setText(f"Reading the colours of {Path(path).name}…")
+        job = Job(ref.palette_from_path, str(path), kind="palette", quiet=(ref.ReferenceError,))
+        job.returned.connect(self._palette_made)
+        job.errored.connect(self._palette_failed)
+        self.runner.submit(job, supersede=True)
+        return job
+
+    def _palette_made(self, palette: "ref.Palette") -> None:
+        self.set_palette(palette)
+
+    def _palette_failed(self, why: str) -> None:
+        why = why.strip().splitlines()[-1] if why.strip() else "unknown error"
+        why = why.split(": ", 1)[1] if why.startswith(("ReferenceError", "colorizer_app")) else why
+        self.status.setText(why)
+        self.failed.emit(why)
+
+    def set_palette(self, palette: "ref.Palette | None") -> None:
+        self.palette = palette
+        self.swatches.set_palette(palette)
+        if palette is not None:
+            self.status.setText(f"{len(palette.colours)} colours from {Path(palette.source).name or palette.source}")
+        else:
+            self.status.setText("")
+        self._update_enabled()
+        self.changed.emit()
+
+    def clear(self) -> None:
+        self.runner.cancel()
+        self.saved.setCurrentIndex(0)
+        self.set_palette(None)
+
+    def _strength_changed(self, _value: float) -> None:
+        if self.palette is not None:
+            self.changed.emit()
+
+    # --- saved palettes ---------------------------------------------------------------------------
+
+    def refresh_saved(self) -> None:
+        self.saved.blockSignals(True)
+        self.saved.clear()
+        self.saved.addItem(NO_SAVED, None)
+        for name in ref.saved_palettes():
+            self.saved.addItem(name, name)
+        self.saved.blockSignals(False)
+
+    def _saved_picked(self, index: int) -> None:
+        name = self.saved.itemData(index)
+        if not name:
+            return
+        try:
+            self.set_palette(ref.load_palette(name))
+        except ref.ReferenceError as e:
+            self._palette_failed(str(e))
+
+    def _save(self) -> None:
+        if self.palette is None:
+            return
+        name, ok = QInputDialog.getText(self, "Save palette", "Name:")
+        if ok and name.strip():
+            self.save_as(name)
+
+    def save_as(self, name: str) -> bool:
+        try:
+            ref.save_palette(self.palette, name)
+        except (ValueError, OSError) as e:
+            self.status.setText(str(e))
+            return False
+        self.refresh_saved()
+        self.saved.setCurrentIndex(max(0, self.saved.findData(name.strip())))
+        return True
+
+    def _update_enabled(self) -> None:
+        on = self._supported
+        for w in (self.choose_button, self.folder_button, self.saved):
+            w.setEnabled(on)
+        have = on and self.palette is not None
+        for w in (self.strength, self.strength_ends, self.save_button, self.clear_button, self.swatches):
+            w.setEnabled(have)
