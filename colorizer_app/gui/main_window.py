@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QFileDialog,
+    QFrame,
+    QScrollArea,
     QFormLayout,
     QLabel,
     QMainWindow,
@@ -128,7 +130,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.list_dock)
         self.controls_dock = QDockWidget("Controls", self)
         self.controls_dock.setObjectName("dock_controls")
-        self.controls_dock.setWidget(self.controls)
+        # in a scroll area: on a small screen the panel scrolls rather than squeezing the photo
+        self.controls_scroll = QScrollArea()
+        self.controls_scroll.setWidget(self.controls)
+        self.controls_scroll.setWidgetResizable(True)
+        self.controls_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.controls_dock.setWidget(self.controls_scroll)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.controls_dock)
         self.resizeDocks([self.list_dock, self.controls_dock], [240, 280], Qt.Orientation.Horizontal)
 
@@ -276,7 +284,7 @@ class MainWindow(QMainWindow):
             policy = QFormLayout.RowWrapPolicy.WrapAllRows if compact else QFormLayout.RowWrapPolicy.DontWrapRows
             for form in self.controls.findChildren(QFormLayout):  # labels above their fields
                 form.setRowWrapPolicy(policy)
-            widths = [130, 200] if compact else [240, 280]
+            widths = [130, 230] if compact else [240, 300]
             self.resizeDocks([self.list_dock, self.controls_dock], widths, Qt.Orientation.Horizontal)
         if self.samples_button.isVisible():
             self._update_samples_button()
