@@ -3,7 +3,8 @@
 # at once (the nets are small; one process alone leaves most of the GPU idle), each under the same
 # time budget. Usage: scripts/train_gpu.sh POOL_DIR RUN_DIR [MINUTES]
 # Writes RUN_DIR/*.safetensors and RUN_DIR/*.log; pick and average them on the CPU afterwards
-# (weights/MODEL_CARD.md says which were shipped).
+# (weights/MODEL_CARD.md says which were shipped). The crops are cut on the GPU from the whole pack
+# held there as one uint8 tensor; Lab, damage and the losses run there too, in bf16.
 set -euo pipefail
 POOL=$1
 RUNS=$2
@@ -23,14 +24,18 @@ job() {  # name args...
       --out "$RUNS/$name.safetensors" --checkpoint-every 1000000 --val-every 2000 --threads 2 \
       --name "$name" "$@" > "$RUNS/$name.log" 2>&1 &
 }
-job regression --model regression --init weights/regression.safetensors --batch 128 --lr 5e-4 --warmup 100
-job cls_rebalanced --model classification --init weights/classification.safetensors --batch 128 \
-    --lr 3e-4 --warmup 100 --rebalance-lambda 0.5
-job cls_plain --model classification --init weights/classification.safetensors --batch 128 \
-    --lr 3e-4 --warmup 100 --rebalance-lambda 1.0
-for w in 3 10 30; do
-  job gan_l1_$w --model gan --init weights/regression.safetensors --batch 64 --lr 2e-4 --warmup 100 \
-      --d-warmup 300 --l1-weight $w
+# The next generation (issue 10): every job continues from the shipped weights, grows the net where
+# it is still the first-generation size, trains the auxiliary class head on the pack's MANIFEST.tsv
+# and sees simulated old-scan damage. The shipped regression is already grown (extra_blocks 4).
+COMMON="--aux --degrade 0.2"
+job regression --model regression --init weights/regression.safetensors --batch 256 --lr 7e-4 --warmup 100 $COMMON
+job cls_rebalanced --model classification --init weights/classification.safetensors --extra-blocks 4 \
+    --batch 256 --lr 5e-4 --warmup 100 --rebalance-lambda 0.5 --aux-weight 0.3 $COMMON
+job cls_plain --model classification --init weights/classification.safetensors --extra-blocks 4 \
+    --batch 256 --lr 5e-4 --warmup 100 --rebalance-lambda 1.0 --aux-weight 0.3 $COMMON
+for w in 10 30; do
+  job gan_l1_$w --model gan --init weights/regression.safetensors --batch 128 --lr 2e-4 --warmup 100 \
+      --d-warmup 300 --l1-weight $w --aux-weight 0.3 $COMMON
 done
 wait
 grep -H "val PSNR\|wrote\|rror" "$RUNS"/*.log || true
