@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         self.controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.controls_dock.setWidget(self.controls_scroll)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.controls_dock)
-        self.resizeDocks([self.list_dock, self.controls_dock], [240, 280], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.list_dock, self.controls_dock], [240, 300], Qt.Orientation.Horizontal)
 
     def _make_drop_highlight(self) -> None:
         """A frame over the photo area while photos are dragged over the window."""

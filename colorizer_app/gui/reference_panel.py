@@ -82,10 +82,10 @@ class ReferenceBox(QGroupBox):
         self.palette: ref.Palette | None = None
         self._supported = True
 
-        self.choose_button = QPushButton("Colours from a photo…")
+        self.choose_button = QPushButton("From a photo…")
         self.choose_button.setToolTip("Choose a colour photo of the same place, person or era: "
                                       "the colouring leans toward its colours.")
-        self.folder_button = QPushButton("Folder…")
+        self.folder_button = QPushButton("From a folder…")
         self.folder_button.setToolTip("Take the colours of all the colour photos in a folder.")
         self.saved = QComboBox()
         self.saved.setToolTip("A palette saved earlier")
@@ -112,18 +112,19 @@ class ReferenceBox(QGroupBox):
         ends_lay.addSpacing(38)
         self.strength_ends = ends
 
-        row1 = QHBoxLayout()
-        row1.addWidget(self.choose_button, 1)
+        # short rows: the side panel is narrow, and it must not scroll sideways
+        row1 = QVBoxLayout()
+        row1.addWidget(self.choose_button)
         row1.addWidget(self.folder_button)
         row2 = QHBoxLayout()
-        row2.addWidget(self.saved, 1)
-        row2.addWidget(self.save_button)
-        row2.addWidget(self.clear_button)
+        row2.addWidget(self.save_button, 1)
+        row2.addWidget(self.clear_button, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(row1)
         lay.addWidget(self.swatches)
         lay.addWidget(self.strength)
         lay.addWidget(ends)
+        lay.addWidget(self.saved)
         lay.addLayout(row2)
         lay.addWidget(self.status)
 
