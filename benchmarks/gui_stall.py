@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from bench_models import isolated_models
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -37,18 +38,7 @@ def main() -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    tmp = Path(tempfile.mkdtemp(prefix="colorizer-stall-"))
-    models = tmp / "models"
-    models.mkdir()
-    if args.model:
-        (models / args.model.name).symlink_to(args.model.resolve())
-    else:
-        from colorizer_app.models.checkpoint import new_model, save_model
-
-        m = new_model("classification")
-        save_model(models / "shipped-size.safetensors", m.net, {"name": "shipped-size"}, bins=m.bins)
-    os.environ["COLORIZER_USER_MODELS"] = str(models)
-    os.environ["COLORIZER_WEIGHTS"] = str(tmp / "none")
+    tmp = isolated_models(args.model, "colorizer-stall-")
 
     h = int((args.megapixels * 1e6 * 3 / 4) ** 0.5)
     w = int(h * 4 / 3)

@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench_models import isolated_models
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 SOURCES = ("astronaut", "camera", "chelsea", "coffee", "rocket", "cat", "immunohistochemistry", "hubble_deep_field")
@@ -87,18 +89,7 @@ def main() -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    tmp = Path(tempfile.mkdtemp(prefix="colorizer-memory-"))
-    models = tmp / "models"
-    models.mkdir()
-    if args.model:
-        (models / args.model.name).symlink_to(args.model.resolve())
-    else:
-        from colorizer_app.models.checkpoint import new_model, save_model
-
-        m = new_model("classification")
-        save_model(models / "shipped-size.safetensors", m.net, {"name": "shipped-size"}, bins=m.bins)
-    os.environ["COLORIZER_USER_MODELS"] = str(models)
-    os.environ["COLORIZER_WEIGHTS"] = str(tmp / "none")
+    tmp = isolated_models(args.model, "colorizer-memory-")
 
     from colorizer_app.gui.app import make_application
     from colorizer_app.gui.main_window import MainWindow

@@ -194,9 +194,6 @@ class CropSampler:
         labels = self.labels[idx] if self.labels is not None else None
         return self._crops(idx), labels
 
-    def next(self) -> torch.Tensor:
-        return self._crops(torch.randint(self.images.shape[0], (self.batch,), generator=self.gen))
-
     def _crops(self, idx: torch.Tensor) -> torch.Tensor:
         s = self.images.shape[1]
         offs = torch.randint(s - self.crop + 1, (self.batch, 2), generator=self.gen).to(self.device)
