@@ -496,11 +496,15 @@ def test_grown_net_starts_as_the_one_it_grew_from_and_ships_without_aux_head(tmp
     base_model = load_model(base)
 
     class Args:
-        extra_blocks, aux = 2, True
+        extra_blocks, aux, hints = 2, True, True
     grown = _grown(base_model, Args)
     L = torch.rand(2, 1, 64, 64) * 100
+    hints = torch.zeros(2, 3, 64, 64)
+    hints[:, :, 10:13, 20:23] = torch.tensor([40.0, -30.0, 1.0])[:, None, None]
     with torch.no_grad():
         assert torch.allclose(grown.net.eval()(L), base_model.net.eval()(L), atol=1e-4)
+        # hint inputs added to a trained net start out ignored: it colours as before until trained
+        assert torch.allclose(grown.net(L, hints), base_model.net(L), atol=1e-4)
         out, aux = grown.net(L, with_aux=True)
     assert aux.shape == (2, grown.net.spec.aux_classes)
 

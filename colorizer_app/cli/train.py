@@ -16,6 +16,7 @@ from ..models import registry
 from ..models.checkpoint import CheckpointError, LoadedModel, new_model
 from ..models.networks import FAMILIES, ColorNet, NetSpec
 from ..training.data import load_photo_folder, photo_size
+from ..training.hint_sampling import HINT_CHANNELS
 from ..training.labels import CLASSES, MANIFEST
 from ..training.objectives import LossConfig
 from ..training.trainer import TrainConfig, Trainer
@@ -58,6 +59,9 @@ def add_parser(sub) -> None:
     p.add_argument("--aux-weight", type=float, default=0.01, help="weight of the auxiliary loss")
     p.add_argument("--degrade", type=float, default=0.0,
                    help="share of photos given old-scan damage (blur, fading, grain, scratches) in the input")
+    p.add_argument("--hints", action="store_true",
+                   help="teach the net to follow colour hints (Zhang et al. 2017): it gets hint inputs, "
+                        "which start out ignored when growing from --init")
     p.set_defaults(func=run)
 
 
@@ -65,12 +69,17 @@ def _grown(model: LoadedModel, args) -> LoadedModel:
     """The model with the blocks and auxiliary head asked for; what it had keeps its weights."""
     d = model.net.spec.to_dict()
     want = {"extra_blocks": max(d.get("extra_blocks", 0), args.extra_blocks),
-            "aux_classes": len(CLASSES) if args.aux else 0}
+            "aux_classes": len(CLASSES) if args.aux else 0,
+            "hint_channels": max(d.get("hint_channels", 0), HINT_CHANNELS if args.hints else 0)}
     if all(d.get(k) == v for k, v in want.items()):
         return model
     net = ColorNet(NetSpec.from_dict({**d, **want}))
-    missing, unexpected = net.load_state_dict({k: v.float() for k, v in model.net.state_dict().items()
-                                               if not k.startswith("aux.")}, strict=False)
+    state = {k: v.float() for k, v in model.net.state_dict().items() if not k.startswith("aux.")}
+    first = "stem.0.0.weight"  # the first convolution: hint inputs added start with zero weights
+    grown_first = net.state_dict()[first]
+    if state[first].shape != grown_first.shape:
+        state[first] = torch.cat((state[first], torch.zeros_like(grown_first[:, state[first].shape[1]:])), dim=1)
+    missing, unexpected = net.load_state_dict(state, strict=False)
     assert not unexpected and all(k.startswith(("extra.", "aux.")) for k in missing), (missing, unexpected)
     return LoadedModel(net=net, meta=model.meta, path=model.path, bins=model.bins)
 

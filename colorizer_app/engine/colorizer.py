@@ -76,15 +76,20 @@ class Colorizer:
     def lightness(self, pixels: np.ndarray) -> torch.Tensor:
         return pipeline.lightness(pixels, cpu_threads.pixel_workers(self._threads()))
 
-    def net_output(self, L: torch.Tensor, size: int) -> NetOutput:
-        """Full-resolution L (1, H, W) -> the network's output at working size `size`."""
+    @property
+    def takes_hints(self) -> bool:
+        return pipeline.takes_hints(self.model)
+
+    def net_output(self, L: torch.Tensor, size: int, hints: tuple = ()) -> NetOutput:
+        """Full-resolution L (1, H, W) -> the network's output at working size `size`, following
+        `hints` (models/hints.py; a model that takes none refuses them: pipeline.HintsNotTaken)."""
         with torch_threads(cpu_threads.network_threads(self._threads())):
             L_work = pipeline.working_L(L, size, self.model.net.spec.stride)
             try:
-                return pipeline.network_output(self.model, L_work, self.device)
+                return pipeline.network_output(self.model, L_work, self.device, hints)
             except torch.cuda.OutOfMemoryError as e:
                 self._fallback_to_cpu(e)
-                return pipeline.network_output(self.model, L_work, self.device)
+                return pipeline.network_output(self.model, L_work, self.device, hints)
 
     def decode(self, out: NetOutput, settings: Settings | None = None) -> torch.Tensor:
         """ab (2, h', w') at the network's resolution, for these settings' temperature; colours
@@ -108,6 +113,6 @@ class Colorizer:
         s = self.resolve(settings)
         t0 = time.perf_counter()
         L = self.lightness(pixels)
-        out = self.net_output(L, s.size)
+        out = self.net_output(L, s.size, s.hints)
         rgb = self.render(L, self.decode(out, s), out, s)
         return ColorizeResult(rgb, is_colour_pixels(pixels), time.perf_counter() - t0, self.choice.label)

@@ -2,6 +2,8 @@
 
 ColorNet takes L in [0, 100] at any size divisible by its stride (8) and returns, at 1/4 of the
 input resolution, ab in Lab units (regression, gan) or logits over the ab bins (classification).
+A net with hint channels also takes the user's colour hints at the input resolution: ab in Lab
+units where a hint is, 0 elsewhere, and a mask that is 1 there (models/hints.py makes them).
 Normalisation constants come from the spec, which every checkpoint stores.
 """
 
@@ -25,6 +27,7 @@ class NetSpec:
     blocks: int = 6
     extra_blocks: int = 0  # residual blocks after the trunk (added to grow a trained net, start as identity)
     aux_classes: int = 0  # training only: a head that names what the photo shows (Iizuka et al. 2016)
+    hint_channels: int = 0  # 3: the net also takes user colour hints (ab and a mask; Zhang et al. 2017)
     l_center: float = lab.L_CENTER
     l_scale: float = lab.L_SCALE
     ab_scale: float = lab.AB_SCALE
@@ -101,7 +104,7 @@ class ColorNet(nn.Module):
         super().__init__()
         self.spec = spec
         w0, w1, w2 = spec.widths
-        self.stem = nn.Sequential(conv_bn(1, w0, stride=2), conv_bn(w0, w0))  # 1/2
+        self.stem = nn.Sequential(conv_bn(1 + spec.hint_channels, w0, stride=2), conv_bn(w0, w0))  # 1/2
         self.down1 = nn.Sequential(conv_bn(w0, w1, stride=2), conv_bn(w1, w1))  # 1/4
         self.down2 = conv_bn(w1, w2, stride=2)  # 1/8
         dilations = [1, 2, 4, 1, 2, 4, 1, 2][: spec.blocks]
@@ -116,9 +119,15 @@ class ColorNet(nn.Module):
         self.up = nn.Sequential(conv_bn(w2 + w1, w1), conv_bn(w1, w1))  # back at 1/4
         self.head = nn.Conv2d(w1, spec.out_channels, 1)
 
-    def forward(self, L: torch.Tensor, with_aux: bool = False):
-        """ab or logits; with_aux: also the auxiliary head's class logits (None without that head)."""
+    def forward(self, L: torch.Tensor, hints: torch.Tensor | None = None, with_aux: bool = False):
+        """ab or logits; with_aux: also the auxiliary head's class logits (None without that head).
+        `hints` (B, 3, H, W): a, b and mask; None or ignored for a net without hint channels."""
         x = (L - self.spec.l_center) / self.spec.l_scale
+        if self.spec.hint_channels:
+            if hints is None:
+                hints = L.new_zeros((L.shape[0], self.spec.hint_channels, *L.shape[-2:]))
+            scale = hints.new_tensor([1 / self.spec.ab_scale, 1 / self.spec.ab_scale, 1.0])[:, None, None]
+            x = torch.cat((x, hints.to(x.dtype) * scale.to(x.dtype)), dim=1)
         s4 = self.down1(self.stem(x))
         x = self.extra(self.trunk(self.down2(s4)))
         aux = self.aux(x.mean(dim=(2, 3))) if self.aux is not None else None

@@ -3,7 +3,7 @@ writes, and what training validation and the fine-tune preview measure are all m
 
     pixels -> lightness (full resolution) -> working_L (short side `size`, aspect kept)
            -> network_output (padded to the stride; logits or ab at 1/4, and the guide: the
-              working L on that grid)
+              working L on that grid; a hint-taking model also gets the colour hints there)
            -> decode (annealed mean for classification; ab at the network's resolution)
            -> upsample_ab (to the lightness it is merged with: guided by it, so colour keeps to
               the photo's own edges, or bilinear) -> merge (vibrance, Lab -> sRGB with gamut
@@ -27,6 +27,7 @@ from ..imaging.lab import lab_to_uint8, lightness_from_uint8
 from ..imaging.upsample import bilinear_upsample, guided_upsample
 from .bins import annealed_mean
 from .checkpoint import LoadedModel
+from .hints import Hint, hint_planes
 from .reference import Reference, pull_toward, reweight_logits
 
 
@@ -42,10 +43,12 @@ class Settings:
     vibrance: float = 1.0
     upsample: str = "guided"  # one of UPSAMPLERS
     reference: Reference | None = None  # a palette that steers the colours (models/reference.py)
+    hints: tuple[Hint, ...] = ()  # the user's colour hints (models/hints.py); models that take them
 
     def __post_init__(self) -> None:
         if self.upsample not in UPSAMPLERS:
             raise ValueError(f"unknown upsampling {self.upsample!r} (known: {', '.join(UPSAMPLERS)})")
+        object.__setattr__(self, "hints", tuple(self.hints))
 
     def for_model(self, model: LoadedModel) -> "Settings":
         """The temperature resolved for this model (None for families without one)."""
@@ -72,6 +75,15 @@ class NetOutput:
 
     def item(self, i: int) -> "NetOutput":
         return NetOutput(self.raw[i:i + 1], self.guide[i:i + 1], self.working, self.out_stride)
+
+
+class HintsNotTaken(ValueError):
+    """Hints given to a model that cannot follow them."""
+
+
+def takes_hints(model: LoadedModel) -> bool:
+    """Whether the model follows colour hints (its net has hint inputs)."""
+    return model.net.spec.hint_channels > 0
 
 
 def default_temperature(model: LoadedModel) -> float:
@@ -105,20 +117,28 @@ def working_L(L: torch.Tensor, size: int, stride: int) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.device | str = "cpu") -> NetOutput:
-    """Run the network on (B, 1, h, w) L, padded (replicate) to its stride. Half precision on CUDA."""
+def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.device | str = "cpu",
+                   hints: tuple[Hint, ...] = ()) -> NetOutput:
+    """Run the network on (B, 1, h, w) L, padded (replicate) to its stride. Half precision on CUDA.
+    `hints` apply to every photo of the batch; a model that takes none refuses them."""
     spec = model.net.spec
+    if hints and not takes_hints(model):
+        raise HintsNotTaken(f"{model.name} does not follow colour hints")
     h, w = L_work.shape[-2:]
     ph, pw = (-h) % spec.stride, (-w) % spec.stride
     x = F.pad(L_work, (0, pw, 0, ph), mode="replicate") if ph or pw else L_work
     device = torch.device(device)
     guide = F.avg_pool2d(x.float().cpu(), spec.out_stride)
     x = x.to(device)
+    inputs = (x,)
+    if takes_hints(model):
+        planes = F.pad(hint_planes(hints, (h, w)), (0, pw, 0, ph)).expand(x.shape[0], -1, -1, -1)
+        inputs = (x, planes.to(device))
     if device.type == "cuda":
         with torch.autocast("cuda", dtype=torch.float16):
-            out = model.net(x)
+            out = model.net(*inputs)
     else:
-        out = model.net(x)
+        out = model.net(*inputs)
     return NetOutput(out.float().cpu(), guide, (h, w), spec.out_stride)
 
 
@@ -173,5 +193,5 @@ def colorize(model: LoadedModel, pixels: np.ndarray, settings: Settings = Settin
     """uint8 photo -> uint8 (H, W, 3) colour photo of the same size, every step above."""
     settings = settings.for_model(model)
     L = lightness(pixels)
-    out = network_output(model, working_L(L, settings.size, model.net.spec.stride), device)
+    out = network_output(model, working_L(L, settings.size, model.net.spec.stride), device, settings.hints)
     return render(L, decode(model, out, settings.temperature, settings.reference)[0], out, settings)

@@ -1,6 +1,6 @@
 """One objective per family: its networks, optimisers and loss. The Trainer knows none of this.
 
-An objective exposes `train_step(L, ab) -> losses`, `predict_ab(L)` for validation, and its
+An objective exposes `train_step(L, ab, labels, hints) -> losses`, `predict_ab(L)` for validation, and its
 state for checkpoints. The GAN follows pix2pix (L1 x 100 + LSGAN loss, PatchGAN on (L, ab)) and
 DeOldify's NoGAN recipe: the generator starts from a trained L1/L2 model and the discriminator
 is warmed up alone before the short adversarial phase.
@@ -84,9 +84,10 @@ class Objective:
         """The training loss (the generator's L1 for the gan) on held-out photos, without learning."""
         raise NotImplementedError
 
-    def forward_train(self, L: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def forward_train(self, L: torch.Tensor, labels: torch.Tensor | None,
+                      hints: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The net's output and its auxiliary classification loss (None without head or labels)."""
-        out, aux = self.net(L, with_aux=True)
+        out, aux = self.net(L, hints, with_aux=True)
         if aux is None or labels is None or not bool((labels >= 0).any()):
             return out, None
         return out, F.cross_entropy(aux.float(), labels.to(aux.device), ignore_index=-1)
@@ -135,8 +136,8 @@ class RegressionObjective(Objective):
             per_px = per_px * self.weights.to(flat.device)[idx[:, 0]].reshape(per_px.shape)
         return per_px.mean()
 
-    def train_step(self, L, ab, labels=None):
-        pred, aux_loss = self.forward_train(L, labels)
+    def train_step(self, L, ab, labels=None, hints=None):
+        pred, aux_loss = self.forward_train(L, labels, hints)
         target = downsample_ab(ab, L.shape[-1] // pred.shape[-1])
         loss = self.loss(pred, target)
         out = {"loss": loss.item()}
@@ -174,8 +175,8 @@ class ClassificationObjective(Objective):
         ce = -(soft * logp).sum(1)
         return (ce * self.weights.to(logits.device)[nearest]).mean()
 
-    def train_step(self, L, ab, labels=None):
-        logits, aux_loss = self.forward_train(L, labels)
+    def train_step(self, L, ab, labels=None, hints=None):
+        logits, aux_loss = self.forward_train(L, labels, hints)
         loss = self.loss(logits, ab)
         out = {"loss": loss.item()}
         self._step(self.with_aux(loss, aux_loss, out), self.opt)
@@ -216,12 +217,12 @@ class GanObjective(Objective):
     def load_buffers(self, buffers):
         self.step_count = int(buffers["step_count"])
 
-    def train_step(self, L, ab, labels=None):
+    def train_step(self, L, ab, labels=None, hints=None):
         scale = self.model.net.spec.ab_scale
         warm = self.step_count < self.cfg.d_warmup
         self.step_count += 1
         with torch.no_grad() if warm else torch.enable_grad():
-            fake, aux_loss = self.forward_train(L, labels)
+            fake, aux_loss = self.forward_train(L, labels, hints)
         f = L.shape[-1] // fake.shape[-1]
         L4, real = F.avg_pool2d(L, f), downsample_ab(ab, f)
 

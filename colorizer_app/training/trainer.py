@@ -31,6 +31,7 @@ from ..models.checkpoint import (LoadedModel, read_safetensors, save_model, unfl
                                  flatten_state, write_safetensors)
 from .data import CropSampler, PhotoSet, lab_batch
 from .degrade import degrade_lightness
+from .hint_sampling import simulated_hints
 from .objectives import OBJECTIVES, LossConfig
 
 ProgressFn = Callable[[int, int, dict, float], None]
@@ -229,10 +230,11 @@ class Trainer:
                         g["lr"] = lr_at(self.step, cfg, self.done_fraction() if cfg.max_minutes else None)
                 rgb, labels = self.sampler.next_with_labels()
                 L, ab = lab_batch(rgb, self.device)
+                hints = simulated_hints(ab, self.sampler.gen) if self.model.net.spec.hint_channels else None
                 L = degrade_lightness(L, cfg.degrade, self.sampler.gen)
                 L = L.contiguous(memory_format=torch.channels_last)
                 with autocast:
-                    losses = self.objective.train_step(L, ab, labels)
+                    losses = self.objective.train_step(L, ab, labels, hints)
                 self.step += 1
                 now = time.time()
                 finished = self.done_fraction() >= 1.0
