@@ -25,7 +25,9 @@ from ..imaging.io import (
     remove_stale_temp_files,
     save_image,
 )
+from ..models import registry
 from ..models.checkpoint import CheckpointError
+from ..models.hints import HintsError, load_hints
 from ..models.reference import (
     DEFAULT_COLOURS, MAX_COLOURS, MAX_STRENGTH, MIN_COLOURS, Reference, ReferenceError, resolve, save_palette,
 )
@@ -36,8 +38,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("colorize", help="colourise photos (files or folders)")
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photo files or folders (recursive)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
-    p.add_argument("--model", default="classification",
-                   help="regression, classification, gan, a user model's name, or a .safetensors file")
+    p.add_argument("--model", help="regression, classification, gan, a user model's name, or a .safetensors "
+                   "file (default: classification; with --hints, the model that follows hints)")
     p.add_argument("--temperature", type=float, help="classification: annealed-mean T (0 = mode, 1 = mean)")
     p.add_argument("--vibrance", type=float, default=1.0, help="scale the predicted colours (1 = as predicted)")
     p.add_argument("--size", type=int, default=DEFAULT_SIZE, help="working resolution (short side)")
@@ -58,6 +60,10 @@ def add_parser(sub) -> None:
     p.add_argument("--reference-colours", type=int, default=DEFAULT_COLOURS, metavar="K",
                    help=f"colours in the reference's palette, {MIN_COLOURS} to {MAX_COLOURS} (default {DEFAULT_COLOURS})")
     p.add_argument("--save-palette", metavar="NAME", help="also save the reference's palette under this name")
+    p.add_argument("--hints", type=Path, metavar="HINTS.json",
+                   help='colour hints for every input, as {"hints": [{"x": 0.25, "y": 0.6, "color": "#2a4fc0"}]}: '
+                        "x and y are fractions of the photo's width and height from the top left, color an sRGB hex "
+                        "colour of which only the hue and strength count (README: Colour hints)")
     p.set_defaults(func=run)
 
 
@@ -93,17 +99,22 @@ def run(args) -> int:
 def _run(args, stop: StopSignals) -> int:
     warn = lambda msg: tqdm.write(f"warning: {msg}", file=sys.stderr)  # noqa: E731
     try:
+        hints = load_hints(args.hints) if args.hints else ()
+        model = _model_for(args.model, bool(args.hints))
         reference = None
         if args.reference:
             palette = resolve(args.reference, args.reference_colours)
             reference = Reference(palette, args.reference_strength)
             if args.save_palette:
                 tqdm.write(f"note: palette saved as {args.save_palette!r} ({save_palette(palette, args.save_palette)})")
-        colorizer = Colorizer(args.model, device=args.device, size=args.size, threads=args.threads,
+        colorizer = Colorizer(model, device=args.device, size=args.size, threads=args.threads,
                               temperature=args.temperature, vibrance=args.vibrance, on_warning=warn,
-                              reference=reference)
+                              reference=reference, hints=hints)
+        if args.hints and not colorizer.takes_hints:
+            raise HintsError(f"--hints: {colorizer.model.name} does not follow colour hints; "
+                             + _hint_models_note())
         check_writable_folder(args.out)  # before any photo: a read-only folder is found at once
-    except (CheckpointError, ImageError, ReferenceError) as e:
+    except (CheckpointError, ImageError, ReferenceError, HintsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except ValueError as e:  # a palette name that cannot be a file name
@@ -165,6 +176,23 @@ def _run(args, stop: StopSignals) -> int:
     if stop.stopped:
         return stop.exit_code
     return 1 if failures else 0
+
+
+def _model_for(requested: str | None, with_hints: bool) -> str:
+    """The model asked for; by default the classification model, or with hints the one that follows them."""
+    if requested is not None:
+        return requested
+    if not with_hints:
+        return "classification"
+    entry = registry.hint_model()
+    if entry is None:
+        raise HintsError("--hints: no installed model follows colour hints")
+    return str(entry.path)
+
+
+def _hint_models_note() -> str:
+    entry = registry.hint_model()
+    return f"use --model {entry.path.stem}" if entry else "no installed model does"
 
 
 def inputs_without_outputs(files: list[Path], args) -> list[Path]:

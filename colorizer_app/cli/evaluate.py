@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -14,10 +15,11 @@ from ..defaults import DEFAULT_SIZE
 from ..engine import Colorizer
 from ..engine.colorizer import UPSAMPLERS
 from ..imaging.io import ImageError, iter_image_files, load_image
-from ..imaging.lab import lab_to_uint8
+from ..imaging.lab import lab_to_uint8, uint8_to_lab_batch
 from ..imaging.metrics import MetricAccumulator, MetricSummary, format_table
 from ..models import pipeline
 from ..models.checkpoint import CheckpointError
+from ..models.hints import sample_from_truth
 from ..models.reference import (
     DEFAULT_COLOURS, MAX_STRENGTH, Palette, Reference, ReferenceError, palette_from_pixels, resolve,
 )
@@ -47,7 +49,24 @@ def add_parser(sub) -> None:
                      help="also colour each photo with the colours of the next photo in its own folder")
     p.add_argument("--reference-strength", type=float, action="append", metavar="S",
                    help=f"strength of the reference, 0 to {MAX_STRENGTH:g} (default 0.5); repeat for several rows")
+    p.add_argument("--hints", type=int, action="append", metavar="N",
+                   help="also colour each photo with N colour hints sampled from the truth (random points, "
+                        "each the true mean colour of a 7x7 square), for the models that follow hints; "
+                        "repeat for several rows (the hints of a smaller N are the first of a larger one's)")
     p.set_defaults(func=run)
+
+
+HINT_SEED = 1234
+
+
+def hint_label(model: str, n: int) -> str:
+    return f"{model} + {n} hint{'s' if n != 1 else ''}"
+
+
+def truth_hints(truth, n: int, index: int):
+    """`n` hints sampled from a photo's true colours, the same for every model and run."""
+    ab = uint8_to_lab_batch(torch.from_numpy(truth.copy())[None])[0, 1:]
+    return sample_from_truth(ab, n, np.random.default_rng([HINT_SEED, index]))
 
 
 @dataclass(frozen=True)
@@ -76,14 +95,18 @@ def _neighbours(files: list[Path]) -> dict[Path, Path]:
 
 
 def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
-             variants: list[Variant] = ()) -> dict[str, MetricSummary]:
+             variants: list[Variant] = (), hint_counts: list[int] = ()) -> dict[str, MetricSummary]:
     """Each model and the ab = 0 baseline on every colour photo in `files`; with `variants`,
-    each model's output again decoded with a reference palette (the network runs once)."""
+    each model's output again decoded with a reference palette (the network runs once); with
+    `hint_counts`, the models that follow hints again with that many hints from the truth."""
+    hint_counts = sorted({n for n in hint_counts if n > 0})
     accs = {BASELINE: MetricAccumulator()}
-    for name in colorizers:
+    for name, c in colorizers.items():
         accs[name] = MetricAccumulator()
         for v in variants:
             accs[v.label(name)] = MetricAccumulator()
+        for n in hint_counts if c.takes_hints else ():
+            accs[hint_label(name, n)] = MetricAccumulator()
     neighbours = _neighbours(files) if any(v.kind == "neighbour" for v in variants) else {}
     palettes: dict[Path, Palette | None] = {}
 
@@ -97,7 +120,7 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
                 palettes[f] = None
         return palettes[f]
 
-    for f in files:
+    for index, f in enumerate(files):
         try:
             img = load_image(f)
         except ImageError as e:
@@ -108,7 +131,11 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
         truth = img.pixels
         L = pipeline.lightness(truth)
         accs[BASELINE].add(lab_to_uint8(L, torch.zeros((2, *L.shape[-2:]))).numpy(), truth)
+        sampled = truth_hints(truth, hint_counts[-1], index) if hint_counts else ()
         for name, c in colorizers.items():
+            for n in hint_counts if c.takes_hints else ():
+                out = c.net_output(L, c.settings.size, sampled[:n])
+                accs[hint_label(name, n)].add(c.render(L, c.decode(out), out), truth)
             out = c.net_output(L, c.settings.size)
             accs[name].add(c.render(L, c.decode(out), out), truth)
             for v in variants:
@@ -135,6 +162,12 @@ def run(args) -> int:
     except CheckpointError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if args.hints and any(n < 0 for n in args.hints):
+        print("error: --hints must be 0 or more", file=sys.stderr)
+        return 2
+    if args.hints and not any(c.takes_hints for c in colorizers.values()):
+        print("error: --hints: none of the models follows colour hints", file=sys.stderr)
+        return 2
     strengths = args.reference_strength or [0.5]
     if any(not 0 <= st <= MAX_STRENGTH for st in strengths):
         print(f"error: --reference-strength must be from 0 to {MAX_STRENGTH:g}", file=sys.stderr)
@@ -156,7 +189,8 @@ def run(args) -> int:
         print(f"error: {args.data}: no photos found", file=sys.stderr)
         return 2
     with tqdm(total=len(files), unit="photo", dynamic_ncols=True) as bar:
-        results = evaluate(colorizers, files, progress=bar.update, variants=variants)
+        results = evaluate(colorizers, files, progress=bar.update, variants=variants,
+                           hint_counts=args.hints or [])
     if results[BASELINE].count == 0:
         print(f"error: {args.data}: no colour photos to compare against", file=sys.stderr)
         return 2

@@ -42,11 +42,12 @@ class Colorizer:
     def __init__(self, model: LoadedModel | str | Path = "classification", device: str = "auto",
                  size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
                  on_warning: Callable[[str], None] | None = None, upsample: str = "guided",
-                 threads: int | None = None, reference: Reference | None = None):
+                 threads: int | None = None, reference: Reference | None = None, hints: tuple = ()):
         self.threads = threads  # CPU threads (cpu_threads.py); None: the process default
         self.model = model if isinstance(model, LoadedModel) else registry.load(model)
         self.on_warning = on_warning or (lambda msg: None)
-        self.settings = Settings(int(size), temperature, float(vibrance), upsample, reference).for_model(self.model)
+        self.settings = Settings(int(size), temperature, float(vibrance), upsample, reference,
+                                 tuple(hints)).for_model(self.model)
         self._use_device(device)
 
     def _use_device(self, request: str) -> None:

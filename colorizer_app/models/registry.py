@@ -45,6 +45,12 @@ class ModelEntry:
     bundled: bool
     meta: dict
 
+    @property
+    def takes_hints(self) -> bool:
+        """Follows colour hints (models/hints.py): its net has hint inputs."""
+        spec = self.meta.get("spec")
+        return isinstance(spec, dict) and bool(spec.get("hint_channels", 0))
+
 
 @dataclass
 class UnusableModel:
@@ -90,6 +96,11 @@ def scan_models() -> ModelScan:
 def list_models() -> list[ModelEntry]:
     """Every loadable model: bundled ones first (in family order), then the user's, by name."""
     return scan_models().entries
+
+
+def hint_model() -> ModelEntry | None:
+    """The model that follows colour hints: the first bundled one that does, else the user's."""
+    return next((e for e in list_models() if e.takes_hints), None)
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
