@@ -80,7 +80,7 @@ def _grown(model: LoadedModel, args) -> LoadedModel:
     if state[first].shape != grown_first.shape:
         state[first] = torch.cat((state[first], torch.zeros_like(grown_first[:, state[first].shape[1]:])), dim=1)
     missing, unexpected = net.load_state_dict(state, strict=False)
-    assert not unexpected and all(k.startswith(("extra.", "aux.")) for k in missing), (missing, unexpected)
+    assert not unexpected and all(k.startswith(("extra.", "aux.", "hint_skip.")) for k in missing), (missing, unexpected)
     return LoadedModel(net=net, meta=model.meta, path=model.path, bins=model.bins)
 
 

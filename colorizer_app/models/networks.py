@@ -116,6 +116,13 @@ class ColorNet(nn.Module):
         for block in self.extra:
             nn.init.zeros_(block.bn2.weight)  # identity at first: a grown net starts as the one it grew from
         self.aux = nn.Linear(w2, spec.aux_classes) if spec.aux_classes else None
+        self.hint_skip = None
+        if spec.hint_channels:
+            # a short path from the hints to the decoder at 1/4, beside the one through the trunk:
+            # the colour at a hint is copied at once, the trunk learns how far it spreads
+            self.hint_skip = nn.Conv2d(spec.hint_channels, w1, 1)
+            nn.init.zeros_(self.hint_skip.weight)
+            nn.init.zeros_(self.hint_skip.bias)
         self.up = nn.Sequential(conv_bn(w2 + w1, w1), conv_bn(w1, w1))  # back at 1/4
         self.head = nn.Conv2d(w1, spec.out_channels, 1)
 
@@ -127,8 +134,11 @@ class ColorNet(nn.Module):
             if hints is None:
                 hints = L.new_zeros((L.shape[0], self.spec.hint_channels, *L.shape[-2:]))
             scale = hints.new_tensor([1 / self.spec.ab_scale, 1 / self.spec.ab_scale, 1.0])[:, None, None]
-            x = torch.cat((x, hints.to(x.dtype) * scale.to(x.dtype)), dim=1)
+            hints = hints.to(x.dtype) * scale.to(x.dtype)
+            x = torch.cat((x, hints), dim=1)
         s4 = self.down1(self.stem(x))
+        if self.hint_skip is not None:
+            s4 = s4 + self.hint_skip(F.avg_pool2d(hints, self.spec.out_stride))
         x = self.extra(self.trunk(self.down2(s4)))
         aux = self.aux(x.mean(dim=(2, 3))) if self.aux is not None else None
         x = F.interpolate(x, size=s4.shape[-2:], mode="bilinear", align_corners=False)
