@@ -26,6 +26,14 @@ from colorizer_app.training.hint_sampling import NONE_SHARE, simulated_hints
 TINY = {"widths": (8, 8, 16), "blocks": 2}
 
 
+def tiny_hint_model():
+    """A tiny hint-taking regression model whose hint inputs are not at their zero start."""
+    m = new_model("regression", {**TINY, "hint_channels": 3})
+    for p in (m.net.hint_in.weight, m.net.hint_skip.weight):
+        torch.nn.init.normal_(p, std=0.5)
+    return m
+
+
 @pytest.mark.parametrize("hexcode", ["#2a4fc0", "#d02020", "#7a9a30", "#ffffff", "#000000"])
 def test_hex_colour_chroma_matches_scikit_image(hexcode):
     rgb = np.array([[[int(hexcode[i:i + 2], 16) for i in (1, 3, 5)]]], dtype=np.uint8)
@@ -132,7 +140,7 @@ def test_a_model_without_hint_inputs_refuses_hints_and_a_hint_model_uses_them():
     with pytest.raises(pipeline.HintsNotTaken, match="does not follow colour hints"):
         plain.colorize(photo, pipeline.Settings(hints=(Hint(0.5, 0.5, 10, 10),)))
     torch.manual_seed(0)
-    hinted = Colorizer(new_model("regression", {**TINY, "hint_channels": 3}), device="cpu")
+    hinted = Colorizer(tiny_hint_model(), device="cpu")
     assert hinted.takes_hints and not plain.takes_hints
     without = hinted.colorize(photo).rgb
     with_none = hinted.colorize(photo, pipeline.Settings(hints=())).rgb
@@ -166,7 +174,7 @@ def hint_models(tmp_path, monkeypatch):
     torch.manual_seed(0)
     c = new_model("classification", TINY)
     save_model(folder / "classification.safetensors", c.net, {"name": "classification"}, bins=c.bins)
-    r = new_model("regression", {**TINY, "hint_channels": 3})
+    r = tiny_hint_model()
     save_model(folder / "regression.safetensors", r.net, {"name": "regression"})
     monkeypatch.setenv("COLORIZER_WEIGHTS", str(folder))
     return folder

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from ..defaults import DEFAULT_TEMPERATURE
 from ..models import registry
 from ..models.checkpoint import CheckpointError, LoadedModel, new_model
-from ..models.networks import FAMILIES, ColorNet, NetSpec
+from ..models.networks import FAMILIES, HINT_PREFIX, ColorNet, NetSpec
 from ..training.data import load_photo_folder, photo_size
 from ..training.hint_sampling import HINT_CHANNELS
 from ..training.labels import CLASSES, MANIFEST
@@ -75,12 +75,8 @@ def _grown(model: LoadedModel, args) -> LoadedModel:
         return model
     net = ColorNet(NetSpec.from_dict({**d, **want}))
     state = {k: v.float() for k, v in model.net.state_dict().items() if not k.startswith("aux.")}
-    first = "stem.0.0.weight"  # the first convolution: hint inputs added start with zero weights
-    grown_first = net.state_dict()[first]
-    if state[first].shape != grown_first.shape:
-        state[first] = torch.cat((state[first], torch.zeros_like(grown_first[:, state[first].shape[1]:])), dim=1)
     missing, unexpected = net.load_state_dict(state, strict=False)
-    assert not unexpected and all(k.startswith(("extra.", "aux.", "hint_skip.")) for k in missing), (missing, unexpected)
+    assert not unexpected and all(k.startswith(("extra.", "aux.", HINT_PREFIX)) for k in missing), (missing, unexpected)
     return LoadedModel(net=net, meta=model.meta, path=model.path, bins=model.bins)
 
 

@@ -104,7 +104,7 @@ class ColorNet(nn.Module):
         super().__init__()
         self.spec = spec
         w0, w1, w2 = spec.widths
-        self.stem = nn.Sequential(conv_bn(1 + spec.hint_channels, w0, stride=2), conv_bn(w0, w0))  # 1/2
+        self.stem = nn.Sequential(conv_bn(1, w0, stride=2), conv_bn(w0, w0))  # 1/2
         self.down1 = nn.Sequential(conv_bn(w0, w1, stride=2), conv_bn(w1, w1))  # 1/4
         self.down2 = conv_bn(w1, w2, stride=2)  # 1/8
         dilations = [1, 2, 4, 1, 2, 4, 1, 2][: spec.blocks]
@@ -116,13 +116,16 @@ class ColorNet(nn.Module):
         for block in self.extra:
             nn.init.zeros_(block.bn2.weight)  # identity at first: a grown net starts as the one it grew from
         self.aux = nn.Linear(w2, spec.aux_classes) if spec.aux_classes else None
-        self.hint_skip = None
+        self.hint_in = self.hint_skip = None
         if spec.hint_channels:
-            # a short path from the hints to the decoder at 1/4, beside the one through the trunk:
-            # the colour at a hint is copied at once, the trunk learns how far it spreads
+            # the hints join the stem's first convolution (as further input channels would), and a
+            # short path takes them to the decoder at 1/4: the colour at a hint is copied at once,
+            # the trunk learns how far it spreads. Both start at zero: a net grown from an automatic
+            # one colours as it did until trained. Their names start with HINT_PREFIX.
+            self.hint_in = nn.Conv2d(spec.hint_channels, w0, 3, 2, padding=1, bias=False)
             self.hint_skip = nn.Conv2d(spec.hint_channels, w1, 1)
-            nn.init.zeros_(self.hint_skip.weight)
-            nn.init.zeros_(self.hint_skip.bias)
+            for p in (self.hint_in.weight, self.hint_skip.weight, self.hint_skip.bias):
+                nn.init.zeros_(p)
         self.up = nn.Sequential(conv_bn(w2 + w1, w1), conv_bn(w1, w1))  # back at 1/4
         self.head = nn.Conv2d(w1, spec.out_channels, 1)
 
@@ -135,8 +138,11 @@ class ColorNet(nn.Module):
                 hints = L.new_zeros((L.shape[0], self.spec.hint_channels, *L.shape[-2:]))
             scale = hints.new_tensor([1 / self.spec.ab_scale, 1 / self.spec.ab_scale, 1.0])[:, None, None]
             hints = hints.to(x.dtype) * scale.to(x.dtype)
-            x = torch.cat((x, hints), dim=1)
-        s4 = self.down1(self.stem(x))
+            conv, bn, relu = self.stem[0]
+            x = self.stem[1](relu(bn(conv(x) + self.hint_in(hints))))
+        else:
+            x = self.stem(x)
+        s4 = self.down1(x)
         if self.hint_skip is not None:
             s4 = s4 + self.hint_skip(F.avg_pool2d(hints, self.spec.out_stride))
         x = self.extra(self.trunk(self.down2(s4)))
@@ -168,6 +174,9 @@ class PatchDiscriminator(nn.Module):
         s = self.spec
         x = torch.cat(((L_low - s.l_center) / s.l_scale, ab / s.ab_scale), dim=1)
         return self.net(x)
+
+
+HINT_PREFIX = "hint_"  # the parameters that read the hints (trained faster: training/objectives.py)
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -17,7 +17,7 @@ from torch import nn
 from ..defaults import DEFAULT_TEMPERATURE
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
-from ..models.networks import DiscSpec, PatchDiscriminator
+from ..models.networks import HINT_PREFIX, DiscSpec, PatchDiscriminator
 
 
 @dataclass
@@ -29,6 +29,19 @@ class LossConfig:
     d_warmup: int = 0  # gan: steps training only the discriminator
     temperature: float = DEFAULT_TEMPERATURE  # classification: decoding for validation
     aux_weight: float = 0.01  # the auxiliary "what is this photo" head, where the net has one
+
+
+HINT_LR_GAIN = 10.0  # the hint inputs start at zero beside a trained net: they learn this much faster
+
+
+def param_groups(net: nn.Module) -> list[dict]:
+    """One group, or two for a net with hint inputs: those get the learning rate x HINT_LR_GAIN
+    (the trainer's schedule multiplies each group's `lr_gain`)."""
+    hint = [p for n, p in net.named_parameters() if n.startswith(HINT_PREFIX)]
+    rest = [p for n, p in net.named_parameters() if not n.startswith(HINT_PREFIX)]
+    if not hint:
+        return [{"params": rest}]
+    return [{"params": rest}, {"params": hint, "lr_gain": HINT_LR_GAIN}]
 
 
 def set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -53,7 +66,7 @@ class Objective:
         self.model = model
         self.cfg = cfg
         self.net = wrap(model.net)
-        self.opt = self.optimizer(model.net.parameters(), lr)
+        self.opt = self.optimizer(param_groups(model.net), lr)
         self.extra_meta: dict = {}
 
     def optimizer(self, params, lr: float) -> torch.optim.Optimizer:

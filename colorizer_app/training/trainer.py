@@ -227,7 +227,8 @@ class Trainer:
                     break
                 for o in self.objective.optimizers:
                     for g in o.param_groups:
-                        g["lr"] = lr_at(self.step, cfg, self.done_fraction() if cfg.max_minutes else None)
+                        g["lr"] = (lr_at(self.step, cfg, self.done_fraction() if cfg.max_minutes else None)
+                                   * g.get("lr_gain", 1.0))
                 rgb, labels = self.sampler.next_with_labels()
                 L, ab = lab_batch(rgb, self.device)
                 hints = simulated_hints(ab, self.sampler.gen) if self.model.net.spec.hint_channels else None
