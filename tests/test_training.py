@@ -551,3 +551,29 @@ def test_crop_sampler_cuts_whole_windows_with_flips_and_labels():
     assert (b[..., 2] == photo[:, None, None]).all()  # one photo per crop
     assert torch.equal(labels, photo * 10)
     assert b[..., 0].max() < s and b[..., 1].max() < s
+
+
+def test_hint_inputs_learn_faster_than_the_trained_net_they_join():
+    """The zero-initialised hint inputs get their own parameter group with a learning-rate gain,
+    and a training step with hints moves them from zero."""
+    from colorizer_app.models.checkpoint import new_model
+    from colorizer_app.training.objectives import HINT_LR_GAIN, param_groups
+    from colorizer_app.training.trainer import TrainConfig
+
+    plain = new_model("regression", {"widths": (8, 8, 16), "blocks": 2})
+    assert len(param_groups(plain.net)) == 1
+    hinted = new_model("regression", {"widths": (8, 8, 16), "blocks": 2, "hint_channels": 3})
+    groups = param_groups(hinted.net)
+    assert len(groups) == 2 and groups[1]["lr_gain"] == HINT_LR_GAIN > 1
+    names = {id(p): n for n, p in hinted.net.named_parameters()}
+    assert sorted(names[id(p)] for p in groups[1]["params"]) == ["hint_in.weight", "hint_skip.bias", "hint_skip.weight"]
+    assert sum(len(g["params"]) for g in groups) == len(list(hinted.net.parameters()))
+    cfg = TrainConfig(family="regression", steps=2, batch=2, crop=32, warmup=0, lr=1e-3, val_every=100)
+    L = torch.rand(2, 1, 32, 32) * 100
+    ab = torch.randn(2, 2, 32, 32) * 20
+    hints = torch.zeros(2, 3, 32, 32)
+    hints[:, :, 8:11, 8:11] = torch.tensor([30.0, -20.0, 1.0])[:, None, None]
+    from colorizer_app.training.objectives import OBJECTIVES
+    obj = OBJECTIVES["regression"](hinted, cfg.loss, cfg.lr)
+    obj.train_step(L, ab, None, hints)
+    assert hinted.net.hint_in.weight.abs().sum() > 0  # the hints are learnt from
