@@ -346,7 +346,7 @@ class HintController(QObject):
     def place(self, x: float, y: float, colour: str) -> bool:
         from ..models.hints import Hint
 
-        hints = self.hints() + (Hint.from_hex(x, y, colour),)
+        hints = self.hints() + (Hint.from_hex(round(x, 6), round(y, 6), colour),)  # as saved
         ok = self._set(hints, "Hint placed; recolouring…")
         if ok:
             self.selected = len(hints) - 1
@@ -357,7 +357,7 @@ class HintController(QObject):
         hints = list(self.hints())
         if not 0 <= i < len(hints):
             return False
-        hints[i] = hints[i].moved(x, y)
+        hints[i] = hints[i].moved(round(x, 6), round(y, 6))  # as saved: the same after a restart
         self.selected = i
         return self._set(hints, "Hint moved; recolouring…")
 

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
 
         self.session = Session(cache_budget=self.settings.get("prefs/cache_mb") * 2**20)
         self.session.models.on_warning = self.warning.emit
+        self.session.hints.store.on_warning = self.warning.emit  # saved colour hints that cannot be used
         self.io_runner = JobRunner("io", self)
         self._loads: dict[int, tuple[list, list]] = {}  # load job -> (photos opened, failures)
         self._new_rows: dict[int, bool] = {}  # load job -> has it selected its first new photo yet?
@@ -123,6 +124,8 @@ class MainWindow(QMainWindow):
         self.update_actions()
         self._update_samples_button()
         engine_loader.call_when_loaded(self._show_device)  # torch may still be loading
+        if self.session.hints.store.problem:
+            self.status(self.session.hints.store.problem, 15000)
 
     # ============================================================================ construction
 

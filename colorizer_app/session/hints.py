@@ -148,11 +148,11 @@ class HintStore:
 
     def write(self) -> bool:
         data = {"version": STORE_VERSION, "photos": self._entries}
+        tmp = self.path.with_name(f".{self.path.name}.{pid_tag()}tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.problem is not None and self.path.exists():  # keep the damaged file for a look
                 os.replace(self.path, self.path.with_name(self.path.name + ".corrupt"))
-            tmp = self.path.with_name(f".{self.path.name}.{pid_tag()}tmp")
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(data, f, indent=1)
                 f.flush()
@@ -161,6 +161,10 @@ class HintStore:
             self.problem = None
             return True
         except OSError as e:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
             self._warn(f"Colour hints could not be saved to {self.path} ({e}).")
             return False
 
