@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QColorDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QColorDialog, QFrame, QHBoxLayout, QLabel, QPushButton,
                                QToolButton, QVBoxLayout, QWidget)
 
 from ..models.registry import ModelEntry
@@ -99,9 +99,10 @@ class HintPanel(QFrame):
         self.status_label = QLabel("Finding likely colours…")
         self.status_label.setStyleSheet("color: palette(mid);")
         self.swatch_row = QWidget()
-        self.swatch_layout = QGridLayout(self.swatch_row)
+        self.swatch_layout = QHBoxLayout(self.swatch_row)
         self.swatch_layout.setContentsMargins(0, 0, 0, 0)
         self.swatch_layout.setSpacing(4)
+        self.swatch_layout.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self.current_label = QLabel("Now:")
         self.current_button = self._swatch("#808080", "The colour now at this spot")
         now = QHBoxLayout()
@@ -129,6 +130,7 @@ class HintPanel(QFrame):
         lay.addLayout(buttons)
         self.swatches: list[QToolButton] = []
         self.finding = False  # the likely colours are on their way
+        self._anchor: QPoint | None = None  # where the click was (global)
         self.hide()
 
     def _swatch(self, hex_colour: str, tip: str) -> QToolButton:
@@ -163,6 +165,8 @@ class HintPanel(QFrame):
         self.finding = colours is None
         for b in self.swatches:
             self.swatch_layout.removeWidget(b)
+            b.hide()
+            b.setParent(None)  # at once: deleteLater waits for the event loop
             b.deleteLater()
         self.swatches = []
         if colours is None:
@@ -173,12 +177,23 @@ class HintPanel(QFrame):
             self.status_label.show()
         else:
             self.status_label.hide()
-            for i, (hex_colour, p) in enumerate(colours[:MAX_SUGGESTIONS]):
+            for hex_colour, p in colours[:MAX_SUGGESTIONS]:
                 b = self._swatch(hex_colour, f"Likely here ({p:.0%} of what the model expects)"
                                  if p < 1 else "What the model expects here")
-                self.swatch_layout.addWidget(b, 0, i)
+                self.swatch_layout.addWidget(b)
                 self.swatches.append(b)
-        self.adjustSize()
+        self.swatch_row.setVisible(bool(self.swatches))
+        self.likely_label.setVisible(bool(self.swatches))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Size to the content (swatches come and go) and stay beside the click, inside the window."""
+        for lay in (self.swatch_layout, self.layout()):
+            lay.invalidate()
+            lay.activate()
+        self.resize(self.sizeHint())
+        if self._anchor is not None:
+            self.place_near(self._anchor)
 
     def suggestion_colours(self) -> list[str]:
         return [b.property("colour") for b in self.swatches]
@@ -202,7 +217,10 @@ class HintPanel(QFrame):
     def place_near(self, global_pos: QPoint) -> None:
         """Beside the click, inside the window."""
         parent = self.parentWidget()
-        self.adjustSize()
+        self._anchor = QPoint(global_pos)
+        for lay in (self.swatch_layout, self.layout()):
+            lay.activate()
+        self.resize(self.sizeHint())
         p = parent.mapFromGlobal(global_pos) + QPoint(18, 12)
         area = parent.rect()
         if p.x() + self.width() > area.right() - 4:
@@ -303,7 +321,9 @@ class HintController(QObject):
             self.selected = None
         markers = [(h.x, h.y, QColor(h.hex())) for h in hints]
         followers = {model_title(e) for e in self.window.compare_entries() if entry_takes_hints(e)}
-        self.viewer.set_hint_markers(markers, self.selected, self.active, followers)
+        t = self._target
+        pending = (t[1], t[2]) if self.active and t is not None and t[0] == "new" and self.panel.isVisible() else None
+        self.viewer.set_hint_markers(markers, self.selected, self.active, followers, pending)
 
     def photo_changed(self) -> None:
         self.selected = None
@@ -347,7 +367,7 @@ class HintController(QObject):
         from ..models.hints import Hint
 
         hints = self.hints() + (Hint.from_hex(round(x, 6), round(y, 6), colour),)  # as saved
-        ok = self._set(hints, "Hint placed; recolouring…")
+        ok = self._set(hints, "Hint placed")
         if ok:
             self.selected = len(hints) - 1
             self.refresh()
@@ -359,7 +379,7 @@ class HintController(QObject):
             return False
         hints[i] = hints[i].moved(round(x, 6), round(y, 6))  # as saved: the same after a restart
         self.selected = i
-        return self._set(hints, "Hint moved; recolouring…")
+        return self._set(hints, "Hint moved")
 
     def recolour(self, i: int, colour: str) -> bool:
         from ..models.hints import Hint
@@ -369,7 +389,7 @@ class HintController(QObject):
             return False
         hints[i] = Hint.from_hex(hints[i].x, hints[i].y, colour)
         self.selected = i
-        return self._set(hints, "Hint recoloured; recolouring…")
+        return self._set(hints, "Hint recoloured")
 
     def delete(self, i: int | None = None) -> bool:
         i = self.selected if i is None else i
@@ -380,13 +400,13 @@ class HintController(QObject):
         self.selected = None
         if self._target and self._target[0] == "edit":
             self.panel.dismiss()
-        return self._set(hints, "Hint deleted; recolouring…")
+        return self._set(hints, "Hint deleted")
 
     def clear(self) -> bool:
         self.selected = None
         self.panel.dismiss()
         n = len(self.hints())
-        return self._set((), f"{hints_words(n).capitalize()} cleared; recolouring…")
+        return self._set((), f"{hints_words(n).capitalize()} cleared")
 
     def undo(self) -> bool:
         photo = self.photo()
@@ -441,6 +461,7 @@ class HintController(QObject):
         current = self.colour_at(x, y)
         title = "Change this hint's colour" if index is not None else "Colour for this spot"
         self.panel.open(title, current, editing=index is not None)
+        self.refresh()  # the ring where the new hint goes
         if global_pos is None:
             pane = self.viewer.colour_pane()
             global_pos = (pane.mapToGlobal(pane.from_fraction(x, y).toPoint()) if pane is not None
@@ -499,6 +520,7 @@ class HintController(QObject):
     def _panel_closed(self) -> None:
         self._target = None
         self.runner.cancel("suggest")
+        self.refresh()
 
     def shutdown(self) -> bool:
         self.runner.cancel()

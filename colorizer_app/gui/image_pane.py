@@ -74,6 +74,7 @@ class ImagePane(QWidget):
         self._hint_mode = False
         self._drag_marker: int | None = None
         self._drag_to: tuple[float, float] | None = None
+        self._pending: tuple[float, float] | None = None
         self._pyramids: dict[int, list[QImage]] = {}  # cacheKey -> [image, 1/2, 1/4, ...]
         self.setMouseTracking(True)  # hover feedback: split cursor near the divider
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -98,14 +99,17 @@ class ImagePane(QWidget):
         self._divider = fraction
         self.update()
 
-    def set_markers(self, markers: list, selected: int | None, side: str | None, hint_mode: bool) -> None:
+    def set_markers(self, markers: list, selected: int | None, side: str | None, hint_mode: bool,
+                    pending: tuple[float, float] | None = None) -> None:
         """Colour hints to draw, [(x, y, QColor)] as fractions of the photo; `side`: where this
         pane shows colour ("all", "after": right of the split divider, None: nowhere, so no
-        markers); `hint_mode`: clicks place and drag hints."""
+        markers); `hint_mode`: clicks place and drag hints; `pending`: where a hint is being placed
+        (an empty ring while its colour is chosen)."""
         if self._drag == "marker" and (side is None or not hint_mode):
             self._drag, self._drag_marker, self._drag_to = None, None, None
         self._markers, self._selected = list(markers), selected
         self._marker_side, self._hint_mode = side, hint_mode
+        self._pending = pending if side is not None else None
         self.update()
 
     def markers(self) -> list:
@@ -203,7 +207,7 @@ class ImagePane(QWidget):
             self._draw_overlay(p, self._overlay, centred=self._image is None)
         if self._hint and self._image is None:
             self._draw_hint(p, self._hint)
-        if self._markers and self._marker_side is not None and self._image is not None:
+        if (self._markers or self._pending) and self._marker_side is not None and self._image is not None:
             self._draw_markers(p)
         p.end()
 
@@ -229,6 +233,13 @@ class ImagePane(QWidget):
             p.drawEllipse(c, r, r)
             p.setPen(QPen(QColor(255, 255, 255, 240), 1.6))
             p.drawEllipse(c, r, r)
+        if self._pending is not None:  # a hint about to be placed: an empty ring
+            c = self.from_fraction(*self._pending)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(0, 0, 0, 200), 4))
+            p.drawEllipse(c, MARKER_RADIUS, MARKER_RADIUS)
+            p.setPen(QPen(QColor(255, 255, 255, 240), 2))
+            p.drawEllipse(c, MARKER_RADIUS, MARKER_RADIUS)
         p.restore()
 
     def _physical_size(self) -> QSizeF:

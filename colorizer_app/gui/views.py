@@ -72,6 +72,7 @@ class PhotoViewer(QWidget):
         self._selected_marker: int | None = None
         self._hint_mode = False
         self._hint_captions: set[str] = set()  # compare mode: the models whose panes follow hints
+        self._pending_marker: tuple[float, float] | None = None  # a hint being placed
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 120)
@@ -134,12 +135,14 @@ class PhotoViewer(QWidget):
     # --- colour hints -------------------------------------------------------------------------
 
     def set_hint_markers(self, markers: list, selected: int | None = None, hint_mode: bool = False,
-                         compare_captions: set[str] | frozenset = frozenset()) -> None:
+                         compare_captions: set[str] | frozenset = frozenset(),
+                         pending: tuple[float, float] | None = None) -> None:
         """The photo's colour hints [(x, y, QColor)] as markers on the panes that show colour
         (never on the original): split mode right of the divider, the colour pane side by side,
         and in compare mode the panes of the models named in `compare_captions`."""
         self._markers, self._selected_marker = list(markers), selected
         self._hint_mode, self._hint_captions = bool(hint_mode), set(compare_captions)
+        self._pending_marker = pending
         self._apply_markers()
 
     def hint_mode(self) -> bool:
@@ -159,7 +162,8 @@ class PhotoViewer(QWidget):
     def _apply_markers(self) -> None:
         for pane in self._pool:
             side = self._marker_side(pane) if pane in self.panes() else None
-            pane.set_markers(self._markers if side else [], self._selected_marker, side, self._hint_mode)
+            pane.set_markers(self._markers if side else [], self._selected_marker, side, self._hint_mode,
+                             self._pending_marker)
 
     def marker_at(self, pos: QPoint) -> int | None:
         """The hint marker under `pos` (viewer coordinates), or None."""
