@@ -164,6 +164,11 @@ def test_hint_mode_with_another_model_switches_to_the_hint_model_and_says_so(qtb
         assert word not in msg.split()
     a.trigger()
     assert not w.hints.active and not a.isChecked()
+    w.list_view.setFocus()
+    qtbot.keyClick(w.list_view, Qt.Key.Key_H)  # the key works wherever the focus is
+    assert w.hints.active and a.isChecked()
+    qtbot.keyClick(w.viewer, Qt.Key.Key_H)
+    assert not w.hints.active
 
 
 def test_the_shortcuts_dialog_lists_the_hint_keys(hint_window):
@@ -299,6 +304,11 @@ def test_a_model_that_cannot_follow_hints_colours_without_them_and_says_so(qtbot
     w.use_model("tiny-const")
     qtbot.waitUntil(lambda: "2 colour hints are kept but only tiny-hints follows them"
                     in w.statusBar().currentMessage(), timeout=5000)
+    w.statusBar().clearMessage()
+    other = open_photo(qtbot, w, gray_photo(tmp_path / "b.png", 60, 40, seed=2))
+    assert w.hints.hints(other) == ()
+    w.list_view.set_current_photo(photo)  # back to the photo with hints: it says so again
+    assert "2 colour hints are kept" in w.statusBar().currentMessage()
     assert not w.hints.active  # hint mode ends with a model that ignores hints
     wait_result(qtbot, w, photo)
     assert w.preview.after_params.hints == () and len(w.hints.hints()) == 2

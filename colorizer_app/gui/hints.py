@@ -341,7 +341,7 @@ class HintController(QObject):
             e = self.hint_entry()
             who = model_title(e) if e is not None else "a model with hint inputs"
             self.window.status(f"{hints_words(n).capitalize()} {'are' if n != 1 else 'is'} kept but only "
-                               f"{who} follows them.", 10000)
+                               f"{who} follows {'them' if n != 1 else 'it'}.", 10000)
 
     # --- changes -----------------------------------------------------------------------------
 

@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
     # ============================================================================ list
 
     def remove_selected(self) -> None:
-        if self.hints.active and self.hints.selected is not None:
+        if self.hints.active and self.hints.selected is not None and not self.list_view.hasFocus():
             self.hints.delete()  # Delete on a selected hint removes the hint, not the photo
             return
         photos = self.list_view.selected_photos() or ([self.current_photo()] if self.current_photo() else [])
