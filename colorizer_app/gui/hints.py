@@ -234,7 +234,7 @@ class HintPanel(QFrame):
 class HintController(QObject):
     """Hint mode, the markers, the panel and the session's hints of the current photo."""
 
-    changed = Signal()  # the current photo's hints changed (tests wait on it)
+    changed = Signal()  # the current photo's hints changed
 
     def __init__(self, window: "MainWindow"):
         super().__init__(window)
@@ -246,7 +246,6 @@ class HintController(QObject):
         self.selected: int | None = None  # the marker selected (Delete removes it)
         self.panel = HintPanel(window)
         self._target: tuple[str, float, float, int | None] | None = None  # ("new"|"edit", x, y, index)
-        self._suggest_job: Job | None = None
         self.panel.colourChosen.connect(self._colour_chosen)
         self.panel.deleteRequested.connect(self._panel_delete)
         self.panel.closed.connect(self._panel_closed)
@@ -490,7 +489,6 @@ class HintController(QObject):
                   kind="suggest")
         job.returned.connect(self._suggested)
         job.errored.connect(lambda why: self.panel.set_suggestions([], "No suggestions: " + why))
-        self._suggest_job = job
         self.runner.submit(job, supersede=True)
 
     def _suggested(self, result: jobs.Suggested) -> None:
