@@ -197,6 +197,12 @@ def test_place_move_recolour_delete_and_undo_redo_hints(qtbot, hint_window, tmp_
     pane = colour_pane(w)
     assert len(pane.markers()) == 1 and w.hints.selected == 0
 
+    # a click opens the panel with an empty ring where the hint would go; Esc closes it, placing nothing
+    click_at(qtbot, pane, 0.6, 0.75)
+    assert w.hints.panel.isVisible() and pane._pending == (pytest.approx(0.6, abs=0.01), pytest.approx(0.75, abs=0.01))
+    qtbot.keyClick(w.hints.panel, Qt.Key.Key_Escape)
+    assert not w.hints.panel.isVisible() and pane._pending is None and len(w.hints.hints()) == 1
+
     # a click on the gray side of the split places nothing
     click_at(qtbot, pane, 0.2, 0.5)
     assert not w.hints.panel.isVisible() and len(w.hints.hints()) == 1

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QColorDialog, QFrame, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QApplication, QColorDialog, QFrame, QHBoxLayout, QLabel, QPushButton,
                                QToolButton, QVBoxLayout, QWidget)
 
 from ..models.registry import ModelEntry
@@ -83,6 +83,7 @@ class HintPanel(QFrame):
         self.setObjectName("hint_panel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setStyleSheet("QFrame#hint_panel { background: palette(window); border: 1px solid palette(mid);"
                            " border-radius: 6px; }")
         self.title = QLabel("Colour for this spot")
@@ -159,6 +160,7 @@ class HintPanel(QFrame):
         self.delete_button.setVisible(editing)
         self.show()
         self.raise_()
+        self.setFocus(Qt.FocusReason.PopupFocusReason)  # so that Esc closes it
 
     def set_suggestions(self, colours: list[tuple[str, float]] | None, why: str = "") -> None:
         """None: still finding them; [] with `why`: none to offer."""
@@ -211,8 +213,18 @@ class HintPanel(QFrame):
 
     def dismiss(self) -> None:
         if self.isVisible():
+            had_focus = self.isAncestorOf(QApplication.focusWidget()) or self.hasFocus()
             self.hide()
+            if had_focus and self.parentWidget() is not None:
+                self.parentWidget().centralWidget().setFocus()  # back to the photo
             self.closed.emit()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.dismiss()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def place_near(self, global_pos: QPoint) -> None:
         """Beside the click, inside the window."""
