@@ -194,6 +194,7 @@ def test_place_move_recolour_delete_and_undo_redo_hints(qtbot, hint_window, tmp_
     assert hint.hex() == BLUE and (round(hint.x, 2), round(hint.y, 2)) == (0.7, 0.4)
     after = wait_result(qtbot, w, photo)
     assert w.preview.after_params.hints == (hint,)  # the photo was coloured again, with the hint
+    assert w.photos.status_text(photo, short=True) == "Coloured with tiny-hints and 1 colour hint"
     pane = colour_pane(w)
     assert len(pane.markers()) == 1 and w.hints.selected == 0
 

@@ -92,6 +92,9 @@ class Photo:
             by = ""
             if self.params is not None:
                 by = f" with {model_title(self.params.model) if model_title else Path(self.params.model).stem}"
+                n = len(self.params.hints)
+                if n:
+                    by += f" and {n} colour hint{'s' if n != 1 else ''}"
             took = f" in {self.seconds:.1f} s" if self.seconds and timed else ""
             return f"Coloured{by}{took}"
         return STATE_WORDS[self.state]
