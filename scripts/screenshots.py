@@ -1,8 +1,9 @@
 #!/usr/bin/env python
-"""Screenshots of the desktop app, offscreen: docs/screenshots/{split,side_by_side,compare}.png.
+"""Screenshots of the desktop app, offscreen: docs/screenshots/{split,side_by_side,compare,hints}.png.
 
     python scripts/screenshots.py                       # the bundled models in weights/
     python scripts/screenshots.py --model some.safetensors [--model other.safetensors]
+    python scripts/screenshots.py --only hints          # colour hints: three markers and the panel
 
 The sample photos in resources/samples are loaded and colourised with the first model (the others
 appear in the compare view); settings go to a temporary file, so the user's are never touched.
@@ -29,6 +30,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--samples", type=Path, default=ROOT / "resources" / "samples")
     p.add_argument("--photo", default="chelsea.jpg", help="the sample shown in the screenshots")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    p.add_argument("--only", choices=("split", "side_by_side", "compare", "hints"), action="append",
+                   help="only these screenshots (repeatable); default: all")
     p.add_argument("--size", default="1680x1050",
                    help="window size, WxH (the README shows 1680x1050, and 800x600 in docs/screenshots/800x600)")
     return p.parse_args()
@@ -37,6 +40,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="colorizer-shots-"))
+    os.environ["COLORIZER_HINTS"] = str(tmp / "hints.json")  # the hints placed for the shot: not the user's
     try:
         if args.model:  # the given models become the only ones listed
             user = tmp / "models"
@@ -94,6 +98,8 @@ def shoot(args, tmp: Path) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     for mode in ("split", "side_by_side", "compare"):
+        if args.only and mode not in args.only:
+            continue
         window.set_view_mode(mode)
         if mode == "split":
             window.viewer.set_divider(0.45)
@@ -105,9 +111,42 @@ def shoot(args, tmp: Path) -> int:
         path = args.out / f"{mode}.png"
         window.grab().save(str(path))
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if not args.only or "hints" in args.only:
+        shoot_hints(app, window, args, pump)
     window.close()
     QApplication.processEvents()
     return 0
+
+
+HINTS = ((0.30, 0.30, "#4f7a3a"), (0.62, 0.55, "#c9a227"), (0.80, 0.20, "#6b4a33"))  # x, y, colour
+PANEL_AT = (0.45, 0.75)
+
+
+def shoot_hints(app, window, args, pump) -> None:
+    """Hint mode on the split view: three hints placed, and the panel open at a fourth spot with
+    the colours the model finds likely there (hints.png)."""
+    h = window.hints
+    window.set_view_mode("split")
+    window.viewer.set_divider(0.2)
+    window.viewer.fit_to_window()
+    window.registry["hints"].trigger()
+    if not h.active:
+        print("no model follows colour hints: hints.png not made", file=sys.stderr)
+        return
+    pump(lambda: not window.is_busy() and window.preview.after is not None, what="the hint model's result")
+    h.session.hints.set(window.current_photo(), ())  # the shot starts from none
+    for x, y, colour in HINTS:
+        h.open_panel(x, y)
+        pump(lambda: not h.panel.finding, what="likely colours")
+        h.panel.colourChosen.emit(colour)
+        pump(lambda: not window.is_busy(), what="recolouring with the hint")
+    h.select(1)
+    h.open_panel(*PANEL_AT)
+    pump(lambda: not h.panel.finding and not window.is_busy(), what="likely colours")
+    path = args.out / "hints.png"
+    window.grab().save(str(path))
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    h.panel.dismiss()
 
 
 if __name__ == "__main__":

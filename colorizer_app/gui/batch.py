@@ -51,12 +51,14 @@ class BatchController(QObject):
         self._started_at = time.monotonic()  # when the running batch began (its time remaining)
         self.job: Job | None = None
         self.params: Params | None = None  # what the running colourise batch uses
+        self.per_photo: dict[int, Params] = {}  # photo id -> its params in that batch (its hints)
         self.report: ExportReport | None = None
         self._photos: list[Photo] = []
 
     def delivers(self, photo: Photo, params: Params) -> bool:
         """The running batch will bring this photo's result with these params."""
-        return self.job is not None and photo.pending == self.job.id and self.params == params
+        return (self.job is not None and photo.pending == self.job.id
+                and self.per_photo.get(photo.id, self.params) == params)
 
     # --- colourising -----------------------------------------------------------------------------
 
@@ -76,8 +78,11 @@ class BatchController(QObject):
                 w.status("Nothing to do: those photos are already colourised with these settings."
                          + (f" {skipped[0].upper()}{skipped[1:]}." if skipped else ""), 6000)
             return None
-        job = Job(jobs.colourise, self.session.renderer, [p.ref for p in todo], params, kind="batch")
-        self.params = params
+        per_photo = {p.id: self.session.params_for(p, params) for p in todo}
+        per_photo = {k: v for k, v in per_photo.items() if v != params}  # photos with colour hints
+        job = Job(jobs.colourise, self.session.renderer, [p.ref for p in todo], params, kind="batch",
+                  per_photo=per_photo)
+        self.params, self.per_photo = params, per_photo
         text = f"Colourising {plural(len(todo), 'photo')}" + (f" ({skipped})" if skipped else "")
         return self._start(job, todo, len(todo), text)
 
@@ -144,7 +149,7 @@ class BatchController(QObject):
         for photo in self.session.request_ended(job.id):
             if photo is w.current_photo():
                 w.preview.show_current()
-        self.job, self.params = None, None
+        self.job, self.params, self.per_photo = None, None, {}
         w.progress.hide()
         w.cancel_button.hide()
         cancelled = job.cancelled
@@ -198,7 +203,7 @@ class BatchController(QObject):
             return None
         w = self.window
         current = w.current_params()
-        plan = plan_export(photos, self.session.photos, options, current)
+        plan = plan_export(photos, self.session.photos, options, current, self.session.params_for)
         used = plan.settings_used()
         if len(used) > 1:
             answer = w.confirm_mixed_export(used, current)
@@ -218,7 +223,7 @@ class BatchController(QObject):
             self._export_done(plan.report)
             return None
         job = Job(jobs.export, self.session.renderer, plan, kind="batch")
-        self.report, self.params = plan.report, None
+        self.report, self.params, self.per_photo = plan.report, None, {}
         computing = [self.session.find(i.ref.id) for i in plan.items if i.colourise]
         return self._start(job, [p for p in computing if p is not None], len(plan.items),
                            f"Exporting {plural(len(plan.items), 'photo')} to {options.folder}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter, QPaintEvent,
                            QPen, QPolygonF, QWheelEvent)
 from PySide6.QtWidgets import QWidget
@@ -31,6 +31,10 @@ HINT_FRAME = QColor("#5f6368")
 CAPTION_BG = QColor(0, 0, 0, 150)
 CAPTION_FG = QColor(255, 255, 255, 235)
 
+MARKER_RADIUS = 6.5  # logical px: a colour hint's marker (filled with its colour, light and dark ring)
+MARKER_GRAB_PX = 11  # how close a press must be to a marker to pick it up
+CLICK_SLOP_PX = 4  # a press that moves less than this before its release is a click, not a pan
+
 EMPTY_HINT = "Drop photos here or use File > Open"
 BUSY_TEXT = "Colourising\u2026"
 
@@ -45,6 +49,10 @@ class ImagePane(QWidget):
     """
 
     dividerMoved = Signal(float)  # the user dragged the divider to this fraction of the width
+    # colour hints (only in hint mode, on a pane that shows colour): positions are fractions of the photo
+    hintClicked = Signal(float, float, QPoint)  # a click on the photo off any marker (global position)
+    markerClicked = Signal(int, QPoint)  # a click on marker i, without dragging it
+    markerMoved = Signal(int, float, float)  # marker i dragged and released here
 
     def __init__(self, state: ViewState, parent: QWidget | None = None):
         super().__init__(parent)
@@ -56,8 +64,17 @@ class ImagePane(QWidget):
         self._caption: str | None = None
         self._overlay: str | None = None
         self._hint: str | None = None
-        self._drag: str | None = None  # None, "pan" or "divider"
+        self._drag: str | None = None  # None, "pan", "divider" or "marker"
         self._last_pos = QPointF()
+        self._press_pos = QPointF()
+        self._moved = False  # the press has moved past CLICK_SLOP_PX
+        self._markers: list[tuple[float, float, QColor]] = []  # colour hints: (x, y, colour)
+        self._selected: int | None = None
+        self._marker_side: str | None = None  # None (no markers here), "all", or "after" (split pane)
+        self._hint_mode = False
+        self._drag_marker: int | None = None
+        self._drag_to: tuple[float, float] | None = None
+        self._pending: tuple[float, float] | None = None
         self._pyramids: dict[int, list[QImage]] = {}  # cacheKey -> [image, 1/2, 1/4, ...]
         self.setMouseTracking(True)  # hover feedback: split cursor near the divider
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -81,6 +98,58 @@ class ImagePane(QWidget):
     def set_divider(self, fraction: float) -> None:
         self._divider = fraction
         self.update()
+
+    def set_markers(self, markers: list, selected: int | None, side: str | None, hint_mode: bool,
+                    pending: tuple[float, float] | None = None) -> None:
+        """Colour hints to draw, [(x, y, QColor)] as fractions of the photo; `side`: where this
+        pane shows colour ("all", "after": right of the split divider, None: nowhere, so no
+        markers); `hint_mode`: clicks place and drag hints; `pending`: where a hint is being placed
+        (an empty ring while its colour is chosen)."""
+        if self._drag == "marker" and (side is None or not hint_mode):
+            self._drag, self._drag_marker, self._drag_to = None, None, None
+        self._markers, self._selected = list(markers), selected
+        self._marker_side, self._hint_mode = side, hint_mode
+        self._pending = pending if side is not None else None
+        self.update()
+
+    def markers(self) -> list:
+        return list(self._markers) if self._marker_side is not None else []
+
+    # --- photo coordinates --------------------------------------------------------------------
+
+    def to_fraction(self, pos: QPointF) -> tuple[float, float] | None:
+        """A logical position in the pane as fractions of the photo, or None off the photo."""
+        size = self._state.image_size()
+        if size.isEmpty():
+            return None
+        dpr, zoom = self.devicePixelRatioF(), self._state.zoom()
+        tl = self.offset()
+        fx = (pos.x() - tl.x()) * dpr / zoom / size.width()
+        fy = (pos.y() - tl.y()) * dpr / zoom / size.height()
+        return (fx, fy) if 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0 else None
+
+    def from_fraction(self, x: float, y: float) -> QPointF:
+        """Where the photo's point (x, y) (fractions) is in this pane, logical coordinates."""
+        size = self._state.image_size()
+        dpr, zoom = self.devicePixelRatioF(), self._state.zoom()
+        tl = self.offset()
+        return QPointF(tl.x() + x * size.width() * zoom / dpr, tl.y() + y * size.height() * zoom / dpr)
+
+    def _shows_colour_at(self, pos: QPointF) -> bool:
+        if self._marker_side is None or self._image is None:
+            return False
+        return self._marker_side == "all" or (self._split and pos.x() >= self.divider_x())
+
+    def marker_at(self, pos: QPointF) -> int | None:
+        """The marker under `pos` (the topmost, i.e. latest, if several), or None."""
+        if not self._shows_colour_at(pos) or self._state.image_size().isEmpty():
+            return None
+        for i in range(len(self._markers) - 1, -1, -1):
+            x, y, _ = self._markers[i]
+            c = self.from_fraction(x, y)
+            if (c.x() - pos.x()) ** 2 + (c.y() - pos.y()) ** 2 <= MARKER_GRAB_PX ** 2:
+                return i
+        return None
 
     # --- reading (tests and the viewer) -------------------------------------------------------
 
@@ -138,7 +207,40 @@ class ImagePane(QWidget):
             self._draw_overlay(p, self._overlay, centred=self._image is None)
         if self._hint and self._image is None:
             self._draw_hint(p, self._hint)
+        if (self._markers or self._pending) and self._marker_side is not None and self._image is not None:
+            self._draw_markers(p)
         p.end()
+
+    def _draw_markers(self, p: QPainter) -> None:
+        """Each hint a small disc of its colour in a dark and a light ring (visible on any photo);
+        the selected one larger, with a ring in the theme's highlight colour."""
+        p.save()
+        if self._marker_side == "after":
+            x = self.divider_x()
+            p.setClipRect(QRectF(x, 0, self.width() - x, self.height()))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for i, (x, y, colour) in enumerate(self._markers):
+            if i == self._drag_marker and self._drag_to is not None:
+                x, y = self._drag_to
+            c = self.from_fraction(x, y)
+            r = MARKER_RADIUS * (1.3 if i == self._selected else 1.0)
+            if i == self._selected:
+                p.setPen(QPen(self.palette().highlight().color(), 3))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawEllipse(c, r + 4.5, r + 4.5)
+            p.setPen(QPen(QColor(0, 0, 0, 200), 4))
+            p.setBrush(colour)
+            p.drawEllipse(c, r, r)
+            p.setPen(QPen(QColor(255, 255, 255, 240), 1.6))
+            p.drawEllipse(c, r, r)
+        if self._pending is not None:  # a hint about to be placed: an empty ring
+            c = self.from_fraction(*self._pending)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(0, 0, 0, 200), 4))
+            p.drawEllipse(c, MARKER_RADIUS, MARKER_RADIUS)
+            p.setPen(QPen(QColor(255, 255, 255, 240), 2))
+            p.drawEllipse(c, MARKER_RADIUS, MARKER_RADIUS)
+        p.restore()
 
     def _physical_size(self) -> QSizeF:
         dpr = self.devicePixelRatioF()
@@ -310,8 +412,12 @@ class ImagePane(QWidget):
                 and (size.width() * zoom > view.width() + 0.5 or size.height() * zoom > view.height() + 0.5))
 
     def _update_cursor(self, pos: QPointF) -> None:
-        if self._drag == "divider" or (self._drag is None and self._near_divider(pos)):
+        if self._drag == "marker" or (self._drag is None and self._hint_mode and self.marker_at(pos) is not None):
+            self.setCursor(Qt.CursorShape.SizeAllCursor)
+        elif self._drag == "divider" or (self._drag is None and self._near_divider(pos)):
             self.setCursor(Qt.CursorShape.SplitHCursor)
+        elif self._drag is None and self._hint_mode and self._shows_colour_at(pos):
+            self.setCursor(Qt.CursorShape.CrossCursor)
         elif self._drag == "pan":
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif self._pannable():
@@ -327,14 +433,28 @@ class ImagePane(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         pos = event.position()
-        self._drag = "divider" if self._near_divider(pos) else "pan"
-        self._last_pos = pos
+        marker = self.marker_at(pos) if self._hint_mode else None
+        if marker is not None:
+            self._drag, self._drag_marker, self._drag_to = "marker", marker, None
+        else:
+            self._drag = "divider" if self._near_divider(pos) else "pan"
+        self._last_pos = self._press_pos = pos
+        self._moved = False
         self._update_cursor(pos)
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
-        if self._drag == "divider":
+        if self._drag is not None and not self._moved:
+            d = pos - self._press_pos
+            self._moved = abs(d.x()) + abs(d.y()) > CLICK_SLOP_PX
+        if self._drag == "marker":
+            if self._moved:
+                f = self.to_fraction(pos)
+                if f is not None:
+                    self._drag_to = f
+                    self.update()
+        elif self._drag == "divider":
             self._divider_from_x(pos.x())
         elif self._drag == "pan":
             delta = (pos - self._last_pos) * self.devicePixelRatioF()
@@ -346,16 +466,34 @@ class ImagePane(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mouseReleaseEvent(event)
+        pos = event.position()
         if self._drag == "divider":
-            self._divider_from_x(event.position().x())
+            self._divider_from_x(pos.x())
+        elif self._drag == "marker":
+            i, to = self._drag_marker, self._drag_to
+            self._drag_marker, self._drag_to = None, None
+            self._drag = None
+            if self._moved and to is not None:
+                self.markerMoved.emit(i, *to)
+            elif not self._moved:
+                self.markerClicked.emit(i, self.mapToGlobal(pos.toPoint()))
+            self.update()
+        elif self._drag == "pan" and self._hint_mode and not self._moved and self._shows_colour_at(pos):
+            f = self.to_fraction(pos)
+            if f is not None:
+                self._drag = None
+                self.hintClicked.emit(f[0], f[1], self.mapToGlobal(pos.toPoint()))
         self._drag = None
-        self._update_cursor(event.position())
+        self._update_cursor(pos)
         event.accept()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mouseDoubleClickEvent(event)
         pos = event.position()
+        if self._hint_mode and self._shows_colour_at(pos):
+            event.accept()  # in hint mode a click places a hint: a quick second one must not zoom
+            return
         if self._near_divider(pos):
             self.dividerMoved.emit(0.5)
         elif self._state.is_fit() or math.isclose(self._state.zoom(), self._state.fit_zoom()):

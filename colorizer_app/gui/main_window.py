@@ -40,6 +40,7 @@ from .about import AboutDialog
 from .actions import ActionRegistry
 from .batch import BatchController
 from .controls import ControlPanel
+from .hints import HintController
 from .photo_list import PhotoListModel, PhotoListView
 from .preferences import PreferencesDialog
 from .preview import PreviewController
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
 
         self.session = Session(cache_budget=self.settings.get("prefs/cache_mb") * 2**20)
         self.session.models.on_warning = self.warning.emit
+        self.session.hints.store.on_warning = self.warning.emit  # saved colour hints that cannot be used
         self.io_runner = JobRunner("io", self)
         self._loads: dict[int, tuple[list, list]] = {}  # load job -> (photos opened, failures)
         self._new_rows: dict[int, bool] = {}  # load job -> has it selected its first new photo yet?
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel()
         self.preview = PreviewController(self)
         self.batch = BatchController(self)
+        self.hints = HintController(self)  # colour hints on the viewer (hints.py)
+        self._model_shown = ""  # the model last explained to the person (hints it does not follow)
         self.setCentralWidget(self.viewer)
         self._make_docks()
         self._make_status_bar()
@@ -120,6 +124,8 @@ class MainWindow(QMainWindow):
         self.update_actions()
         self._update_samples_button()
         engine_loader.call_when_loaded(self._show_device)  # torch may still be loading
+        if self.session.hints.store.problem:
+            self.status(self.session.hints.store.problem, 15000)
 
     # ============================================================================ construction
 
@@ -225,11 +231,17 @@ class MainWindow(QMainWindow):
             "model": self.controls.entry() is not None,
             "batch": self.batch.job is not None,
             "result": self.viewer.result_image() is not None,
+            **self.hints.state(),
         }
 
     def update_actions(self) -> None:
-        self.registry.update(self.ui_state())
+        state = self.ui_state()
+        self.registry.update(state)
         self.registry[f"mode_{self.viewer.mode()}"].setChecked(True)
+        a = self.registry["hints"]
+        a.setToolTip("Colour hints (H): click the colour result to say which colour a spot should be"
+                     if state["hint_model"] else
+                     "Colour hints need a model that follows them, and none of the models here does.")
 
     def current_photo(self) -> Photo | None:
         return self.list_view.current_photo()
@@ -443,6 +455,9 @@ class MainWindow(QMainWindow):
     # ============================================================================ list
 
     def remove_selected(self) -> None:
+        if self.hints.active and self.hints.selected is not None and not self.list_view.hasFocus():
+            self.hints.delete()  # Delete on a selected hint removes the hint, not the photo
+            return
         photos = self.list_view.selected_photos() or ([self.current_photo()] if self.current_photo() else [])
         self.remove_photos(photos)
 
@@ -460,6 +475,7 @@ class MainWindow(QMainWindow):
     def _current_changed(self, photo: Photo | None) -> None:
         self.preview.show_current()
         self.preview.request()
+        self.hints.photo_changed()
         self.update_actions()
         if photo is not None and photo.is_colour:
             self.status(f"{photo.name} is a colour photo: its lightness is used and its colours will be replaced.",
@@ -476,6 +492,7 @@ class MainWindow(QMainWindow):
         self.registry[f"mode_{mode}"].setChecked(True)
         self.preview.show_current()
         self.preview.request()
+        self.hints.refresh()
 
     def _zoom_changed(self, zoom: float) -> None:
         self.zoom_changed_text(zoom)
@@ -507,7 +524,13 @@ class MainWindow(QMainWindow):
     # ============================================================================ colourising
 
     def current_params(self) -> Params | None:
+        """The controls' params (no photo's hints: `photo_params` adds them)."""
         return self.controls.params()
+
+    def photo_params(self, photo: Photo) -> Params | None:
+        """What `photo` is coloured with now: the controls, with its colour hints when the model
+        follows them."""
+        return self.session.params_for(photo, self.controls.params())
 
     def _params_changed(self) -> None:
         self._debounce.start()
@@ -523,6 +546,15 @@ class MainWindow(QMainWindow):
     def _controls_settled(self) -> None:
         self._save_controls()
         self.preview.request()
+        model = self.controls.model_name()
+        if model != self._model_shown:
+            self._model_shown = model
+            from .hints import entry_takes_hints
+
+            if self.hints.active and not entry_takes_hints(self.controls.entry()):
+                self.hints.set_active(False)  # placing hints a model ignores would only confuse
+            self.hints.explain()
+        self.hints.refresh()
 
     def colorize_selected(self) -> Job | None:
         photos = self.list_view.selected_photos() or ([self.current_photo()] if self.current_photo() else [])
@@ -578,15 +610,25 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def viewer_menu(self) -> QMenu:
+    def viewer_menu(self, marker: int | None = None) -> QMenu:
         r = self.registry
         menu = QMenu(self)
+        if marker is not None:  # a right-click on a colour hint
+            menu.addAction("Change Hint Colour…", lambda i=marker: self.hints.edit(i))
+            menu.addAction("Delete Hint", lambda i=marker: self.hints.delete(i))
+            menu.addSeparator()
         menu.addActions([r["copy"], r["export_current"], r["open_original_folder"]])
+        if self.hints.active or self.hints.state()["hints"]:
+            menu.addSeparator()
+            menu.addActions([r["undo_hint"], r["redo_hint"], r["clear_hints"]])
         return menu
 
     def _viewer_menu(self, pos) -> None:
         self.update_actions()
-        menu = self.viewer_menu()
+        marker = self.viewer.marker_at(pos) if self.hints.active else None
+        if marker is not None:
+            self.hints.select(marker)
+        menu = self.viewer_menu(marker)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self.viewer.mapToGlobal(pos))
 
@@ -733,7 +775,8 @@ class MainWindow(QMainWindow):
         self.closing = True
         self._debounce.stop()
         ok = True
-        runners = (self.batch.runner, self.preview.runner, self.io_runner, self.controls.reference.runner)
+        runners = (self.batch.runner, self.preview.runner, self.io_runner, self.controls.reference.runner,
+                   self.hints.runner)
         for r in runners:
             r.cancel()
         for r in runners:

@@ -41,6 +41,15 @@ def add_actions(w: "MainWindow") -> None:
           enabled=lambda s: s["current_loaded"] and can_run(s), tip="Export the photo shown")
     r.add("open_original_folder", "Open Original &Folder", w.open_original_folder,
           enabled=lambda s: s["current"], tip="Show the folder of the photo shown in the file manager")
+    r.add("undo_hint", "&Undo Hint", w.hints.undo, shortcut=[S.Undo, "Ctrl+Z"], enabled=lambda s: s["can_undo"],
+          tip="Undo the last change to this photo's colour hints")
+    r.add("redo_hint", "&Redo Hint", w.hints.redo, shortcut=[S.Redo, "Ctrl+Shift+Z"], enabled=lambda s: s["can_redo"],
+          tip="Redo the change to this photo's colour hints just undone")
+    r.add("hints", "Colour &Hints", w.hints.toggle, shortcut="H", checkable=True,
+          enabled=lambda s: s["current_loaded"] and s["hint_model"],
+          tip="Click the colour result to say which colour a spot should be")
+    r.add("clear_hints", "Clear &Hints", w.hints.clear, enabled=lambda s: s["hints"] > 0,
+          tip="Remove every colour hint of this photo")
     r.add("preferences", "&Preferences…", w.show_preferences, shortcut=[S.Preferences, "Ctrl+,"])
     group = QActionGroup(w)
     for i, mode in enumerate(PhotoViewer.MODES, 1):
@@ -92,7 +101,11 @@ def add_menus_and_toolbar(w: "MainWindow") -> None:
     m.addSeparator()
     m.addAction(r["quit"])
     m = mb.addMenu("&Edit")
+    m.addActions([r["undo_hint"], r["redo_hint"]])
+    m.addSeparator()
     m.addAction(r["copy"])
+    m.addSeparator()
+    m.addActions([r["hints"], r["clear_hints"]])
     m.addSeparator()
     m.addAction(r["preferences"])
     m = mb.addMenu("&View")
@@ -121,6 +134,8 @@ def add_menus_and_toolbar(w: "MainWindow") -> None:
     tb.addActions([r["open"], r["open_folder"], r["export"]])
     tb.addSeparator()
     tb.addActions([r[f"mode_{mode}"] for mode in PhotoViewer.MODES])
+    tb.addSeparator()
+    tb.addAction(r["hints"])
     tb.addSeparator()
     tb.addActions([r["zoom_out"], r["zoom_in"], r["fit"], r["actual_size"]])
     w.addToolBar(tb)

@@ -107,9 +107,10 @@ class PreviewController(QObject):
     def request(self) -> None:
         """Make what the view shows, unless it is already there for the current settings."""
         w = self.window
-        photo, params = w.current_photo(), w.current_params()
+        photo = w.current_photo()
         if photo is None or not photo.loaded or w.closing:
             return
+        params = w.photo_params(photo)  # with the photo's colour hints, for a model that follows them
         self._own(photo)
         if self.viewer.mode() == "compare" and params is not None:
             self._request_compare(photo, params)
@@ -136,14 +137,14 @@ class PreviewController(QObject):
 
     def _request_compare(self, photo: Photo, params: Params) -> None:
         temperature = self.window.controls.temperature.value()  # for the classification models
-        key = (photo.id, params.device, params.size, params.vibrance, temperature)
+        key = (photo.id, params.device, params.size, params.vibrance, temperature, self.session.hints.get(photo))
         if self.compare_key != key:
             self.compare, self.compare_expect, self.compare_key = {}, {}, key
         wanted = []
         for e in self.window.compare_entries():
             # missing, or still None because the job making it was superseded: ask again
             if self.compare.get(e.name) is None:
-                p = params.with_model(str(e.path), e.family, temperature)
+                p = self.session.params_for(photo, params.with_model(str(e.path), e.family, temperature))
                 wanted.append((e.name, p))
                 self.compare[e.name] = None
                 self.compare_expect[e.name] = p

@@ -13,6 +13,8 @@ VIEWER_KEYS = (
     ("Home / End", "Send the split divider to an edge"),
     ("Mouse wheel", "Zoom in or out at the pointer"),
     ("Double-click", "Fit to window, or actual size"),
+    ("Click (colour hints on)", "Place a colour hint there; drag a hint to move it, click it to recolour it"),
+    ("Delete (a hint selected)", "Delete the selected colour hint"),
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -46,6 +46,10 @@ class PhotoViewer(QWidget):
     modeChanged = Signal(str)
     dividerChanged = Signal(float)
     zoomChanged = Signal(float)
+    # colour hints, from whichever pane shows colour (see ImagePane)
+    hintClicked = Signal(float, float, QPoint)
+    markerClicked = Signal(int, QPoint)
+    markerMoved = Signal(int, float, float)
 
     MODES = VIEW_MODES
 
@@ -64,6 +68,11 @@ class PhotoViewer(QWidget):
         self._compare: dict[str, QImage | None] = {}
         self._pool: list[ImagePane] = []
         self._visible = 0
+        self._markers: list = []  # colour hints [(x, y, QColor)], drawn on the panes that show colour
+        self._selected_marker: int | None = None
+        self._hint_mode = False
+        self._hint_captions: set[str] = set()  # compare mode: the models whose panes follow hints
+        self._pending_marker: tuple[float, float] | None = None  # a hint being placed
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 120)
@@ -122,6 +131,50 @@ class PhotoViewer(QWidget):
     def panes(self) -> list[ImagePane]:
         """The visible panes in the current mode, left to right, top to bottom."""
         return self._pool[: self._visible]
+
+    # --- colour hints -------------------------------------------------------------------------
+
+    def set_hint_markers(self, markers: list, selected: int | None = None, hint_mode: bool = False,
+                         compare_captions: set[str] | frozenset = frozenset(),
+                         pending: tuple[float, float] | None = None) -> None:
+        """The photo's colour hints [(x, y, QColor)] as markers on the panes that show colour
+        (never on the original): split mode right of the divider, the colour pane side by side,
+        and in compare mode the panes of the models named in `compare_captions`."""
+        self._markers, self._selected_marker = list(markers), selected
+        self._hint_mode, self._hint_captions = bool(hint_mode), set(compare_captions)
+        self._pending_marker = pending
+        self._apply_markers()
+
+    def hint_mode(self) -> bool:
+        return self._hint_mode
+
+    def _marker_side(self, pane: ImagePane) -> str | None:
+        if pane.image() is None:
+            return None
+        if self._mode == "split":
+            return "after" if pane.split_image() is not None else None
+        if self._mode == "side_by_side":
+            return "all" if pane.caption() == "Colour" else None
+        if self._mode == "compare" and self._compare:
+            return "all" if pane.caption() in self._hint_captions else None
+        return None
+
+    def _apply_markers(self) -> None:
+        for pane in self._pool:
+            side = self._marker_side(pane) if pane in self.panes() else None
+            pane.set_markers(self._markers if side else [], self._selected_marker, side, self._hint_mode,
+                             self._pending_marker)
+
+    def marker_at(self, pos: QPoint) -> int | None:
+        """The hint marker under `pos` (viewer coordinates), or None."""
+        for pane in self.panes():
+            if pane.geometry().contains(pos):
+                return pane.marker_at(QPointF(pane.mapFrom(self, pos)))
+        return None
+
+    def colour_pane(self) -> ImagePane | None:
+        """The first visible pane that shows colour with its hints, or None."""
+        return next((p for p in self.panes() if self._marker_side(p)), None)
 
     # --- divider ------------------------------------------------------------------------------
 
@@ -201,6 +254,9 @@ class PhotoViewer(QWidget):
             pane = ImagePane(self._state, self)
             pane.set_divider(self._divider)
             pane.dividerMoved.connect(self.set_divider)
+            pane.hintClicked.connect(self.hintClicked)
+            pane.markerClicked.connect(self.markerClicked)
+            pane.markerMoved.connect(self.markerMoved)
             self._pool.append(pane)
         for pane, kwargs in zip(self._pool, contents):
             pane.set_content(**kwargs)
@@ -209,6 +265,7 @@ class PhotoViewer(QWidget):
             pane.hide()
         self._visible = len(contents)
         self._state.set_image_size(self._reference_size())
+        self._apply_markers()
         self._relayout()
         for pane in self.panes():
             pane.show()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from ..imaging.files import output_path, path_key
 from .params import Params
@@ -60,6 +61,16 @@ class ExportReport:
         return msg
 
 
+def _as_is(_ref: PhotoRef, params: Params) -> Params:
+    return params
+
+
+def _settings_key(params: Params) -> Params:
+    """What makes two photos' results "coloured the same way": not the device (it does not change
+    the colours) and not each photo's own colour hints."""
+    return replace(params, device="auto", hints=())
+
+
 @dataclass
 class ExportPlan:
     items: list[ExportItem]
@@ -67,23 +78,26 @@ class ExportPlan:
     protected: tuple[Path, ...]  # every photo of the session: never written over
     quality: int = 95
     overwrite: bool = False  # the user agreed to replace existing files
+    params_of: Callable[[PhotoRef, Params], Params] = _as_is  # params for one photo (its hints)
 
     def existing(self) -> list[Path]:
         return [i.out for i in self.items if i.out.exists()]
 
     def settings_used(self) -> dict[Params, int]:
-        """How many photos each model and settings would be written with (the device aside: it
-        does not change the colours); more than one entry means a mixed export."""
+        """How many photos each model and settings would be written with (the device and each
+        photo's own hints aside); more than one entry means a mixed export."""
         counts: dict[Params, int] = {}
         for item in self.items:
-            key = replace(item.params, device="auto")
+            key = _settings_key(item.params)
             counts[key] = counts.get(key, 0) + 1
         return counts
 
     def recolour(self, params: Params) -> None:
-        """Write every photo with `params` (those with a result made otherwise are colourised again)."""
-        same = replace(params, device="auto")
-        self.items = [i if replace(i.params, device="auto") == same else replace(i, params=params, colourise=True)
+        """Write every photo with `params` and its own hints (those with a result made otherwise
+        are colourised again)."""
+        same = _settings_key(params)
+        self.items = [i if _settings_key(i.params) == same
+                      else replace(i, params=self.params_of(i.ref, params), colourise=True)
                       for i in self.items]
 
     def skip(self, paths: list[Path]) -> None:
@@ -94,9 +108,11 @@ class ExportPlan:
 
 
 def plan_export(photos: list[Photo], session_photos: list[Photo], options: ExportOptions,
-                params: Params | None) -> ExportPlan:
+                params: Params | None, params_of: Callable[[PhotoRef, Params], Params] = _as_is) -> ExportPlan:
     """What exporting `photos` with `options` will write; photos with a result keep its params,
-    the others are colourised with `params` (the current controls) on the way."""
+    the others are colourised with `params` (the current controls) on the way. `params_of` gives
+    one photo's params (its colour hints, Session.params_for): a result made with other hints
+    than the photo has now is made again."""
     report = ExportReport(options.folder)
     inputs = {p.key for p in session_photos}
     items: list[ExportItem] = []
@@ -121,6 +137,8 @@ def plan_export(photos: list[Photo], session_photos: list[Photo], options: Expor
         if use is None:
             report.failed.append((photo.name, "no model to colourise it with"))
             continue
+        use = params_of(photo.ref, use)
         used[key] = photo.name
-        items.append(ExportItem(photo.ref, out, use, photo.params is None, photo.exif, photo.icc_profile))
-    return ExportPlan(items, report, tuple(p.path for p in session_photos), quality=options.quality)
+        items.append(ExportItem(photo.ref, out, use, use != photo.params, photo.exif, photo.icc_profile))
+    return ExportPlan(items, report, tuple(p.path for p in session_photos), quality=options.quality,
+                      params_of=params_of)

@@ -92,6 +92,16 @@ class Compared:
 
 
 @dataclass(frozen=True)
+class Suggested:
+    """Colours a model finds likely at a point of a photo, most likely first: (hex, probability)."""
+
+    photo_id: int
+    x: float
+    y: float
+    colours: list
+
+
+@dataclass(frozen=True)
 class Saved:
     photo_id: int
     path: Path
@@ -136,19 +146,22 @@ def load_photos(renderer: Renderer, paths: Iterable[str | Path], on_progress: Pr
 
 
 def colourise(renderer: Renderer, refs: list[PhotoRef], params: Params, on_progress: Progress = _ignore,
-              should_stop: Stop = _never) -> Iterator[Started | Coloured | Failed]:
-    """Run the network on each photo (the output is cached) and make its result thumbnail."""
+              should_stop: Stop = _never, per_photo: dict[int, Params] | None = None
+              ) -> Iterator[Started | Coloured | Failed]:
+    """Run the network on each photo (the output is cached) and make its result thumbnail.
+    `per_photo`: photo id -> its own params (the photo's colour hints), else `params`."""
     for i, ref in enumerate(refs):
         if should_stop():
             return
         yield Started(ref.id)
+        params_i = (per_photo or {}).get(ref.id, params)
         try:
             L = lightness(renderer.image(ref).pixels)
             t0 = time.perf_counter()
-            renderer.network(ref, params, L)  # the full lightness is at hand: the network needs no other
-            r = renderer.render(ref, params, _thumb_L(L))
+            renderer.network(ref, params_i, L)  # the full lightness is at hand: the network needs no other
+            r = renderer.render(ref, params_i, _thumb_L(L))
             r.seconds = time.perf_counter() - t0  # the network and the thumbnail
-            yield Coloured(ref.id, params, r.rgb, r.seconds, r.device)
+            yield Coloured(ref.id, params_i, r.rgb, r.seconds, r.device)
         except Exception as e:
             yield Failed(ref.id, reason(e))
         on_progress(i + 1, len(refs))
@@ -177,6 +190,23 @@ def show(renderer: Renderer, ref: PhotoRef, params: Params | None, long_side: in
         yield Coloured(ref.id, params, renderer.render(ref, params, _thumb_L(L)).rgb, r.seconds, r.device)
     except Exception as e:
         yield Failed(ref.id, reason(e))
+
+
+def suggest(renderer: Renderer, ref: PhotoRef, params: Params, x: float, y: float,
+            long_side: int) -> Suggested:
+    """The colours `params`' model (best a classification one) finds likely at (x, y), shown at
+    about the photo's own lightness there, so a swatch looks like the colour it would give. Its
+    network output is cached like any other: the next point of the same photo is quick."""
+    from ..models.hints import hex_of_ab
+    from ..models.suggest import likely_colours
+
+    out, c, _ = renderer.network(ref, params)
+    L = renderer.screen(ref, long_side).L
+    h, w = L.shape[-2:]
+    lightness = float(L[0, min(h - 1, int(y * h)), min(w - 1, int(x * w))])
+    shown = min(80.0, max(40.0, lightness))  # a very dark or bright spot would hide the colour
+    return Suggested(ref.id, x, y, [(hex_of_ab(s.a, s.b, shown), s.probability)
+                                    for s in likely_colours(c.model, out, x, y)])
 
 
 def compare(renderer: Renderer, ref: PhotoRef, wanted: list[tuple[str, Params]], long_side: int,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -19,6 +19,7 @@ import numpy as np
 from ..imaging.files import path_key
 from ..process_setup import return_large_buffers
 from .cache import DEFAULT_BUDGET, ResultsCache
+from .hints import HintBook, HintStore, model_takes_hints
 from .models import ModelStore
 from .params import Params
 from .render import PhotoRef, Renderer
@@ -91,6 +92,9 @@ class Photo:
             by = ""
             if self.params is not None:
                 by = f" with {model_title(self.params.model) if model_title else Path(self.params.model).stem}"
+                n = len(self.params.hints)
+                if n:
+                    by += f" and {n} colour hint{'s' if n != 1 else ''}"
             took = f" in {self.seconds:.1f} s" if self.seconds and timed else ""
             return f"Coloured{by}{took}"
         return STATE_WORDS[self.state]
@@ -114,8 +118,9 @@ class Session:
     Listeners get `photos_added(first_row, photos)`, `photos_removed(photos)` (before they go),
     and `photo_changed(photo)`."""
 
-    def __init__(self, cache_budget: int = DEFAULT_BUDGET):
+    def __init__(self, cache_budget: int = DEFAULT_BUDGET, hint_store: HintStore | None = None):
         return_large_buffers()  # else freed photos stay in the heap: the budget would not bound memory
+        self.hints = HintBook(hint_store)  # each photo's colour hints, undo and redo (session/hints.py)
         self.photos: list[Photo] = []
         self._by_id: dict[int, Photo] = {}
         self._by_key: dict[str, Photo] = {}
@@ -172,6 +177,7 @@ class Session:
             del self._by_id[p.id]
             del self._by_key[p.key]
             self.renderer.forget(p.key)
+            self.hints.forget(p)
 
     def clear(self) -> None:
         self.remove(list(self.photos))
@@ -193,6 +199,16 @@ class Session:
         photo.state, photo.error = State.FAILED, reason
         self.changed(photo)
         return photo
+
+    # --- colour hints ------------------------------------------------------------------------
+
+    def params_for(self, photo: Photo, params: Params | None) -> Params | None:
+        """`params` (the controls) for this photo: with its colour hints when the model follows
+        hints, without any otherwise (the hints are kept all the same)."""
+        if params is None:
+            return None
+        hints = self.hints.get(photo) if model_takes_hints(params.model) else ()
+        return params if params.hints == hints else replace(params, hints=hints)
 
     # --- results and the supersede rule --------------------------------------------------------
 
@@ -249,12 +265,12 @@ class Session:
 
     def to_colourise(self, photos: Iterable[Photo], params: Params, force: bool = False
                      ) -> tuple[list[Photo], list[Photo], list[Photo]]:
-        """(to do, already done with these params, unreadable: skipped)."""
+        """(to do, already done with these params (each with its own hints), unreadable: skipped)."""
         todo, done, unreadable = [], [], []
         for p in photos:
             if not p.loaded:
                 unreadable.append(p)
-            elif not force and self.has_result(p, params):
+            elif not force and self.has_result(p, self.params_for(p, params)):
                 done.append(p)
             else:
                 todo.append(p)

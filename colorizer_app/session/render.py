@@ -88,7 +88,7 @@ class Renderer:
             return out, c, False
         if L is None:
             L = lightness(self.image(ref).pixels)
-        return self.cache.put(key, c.net_output(L, params.size)), c, True
+        return self.cache.put(key, c.net_output(L, params.size, params.hints)), c, True
 
     def render(self, ref: PhotoRef, params: Params, L) -> Rendered:
         """The colour photo at the resolution of `L` (its lightness at some size)."""
