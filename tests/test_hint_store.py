@@ -201,3 +201,20 @@ def test_colourise_and_export_use_each_photos_hints(tmp_path, models):
     assert by_name["b_c.png"].params.hints == () and not by_name["b_c.png"].colourise
     assert len(plan.settings_used()) == 1  # photos' own hints do not make a "mixed" export
     assert s.to_colourise(s.photos, params)[0] == [pa]
+
+
+def test_saved_hints_are_read_without_loading_torch(tmp_path):
+    """The window shows a photo's saved hints before torch has loaded (it takes about a second on
+    a small CPU, on another thread): reading them must not import it on the GUI thread."""
+    import subprocess
+    import sys
+
+    photo = gray_photo(tmp_path / "a.png", 40, 30)
+    f = tmp_path / "hints.json"
+    HintStore(f).set(photo, (BLUE, RED))
+    code = ("import sys; from colorizer_app.session.hints import HintStore; "
+            f"h = HintStore({str(f)!r}).get({str(photo)!r}); "
+            "assert [x.color for x in h] == ['#2a4fc0', '#e03020'], h; "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr

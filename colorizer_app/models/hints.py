@@ -8,6 +8,8 @@ User-Guided Image Colorization with Learned Deep Priors").
 
 The JSON format (`colorizer-cli colorize --hints FILE`, README):
     {"hints": [{"x": 0.25, "y": 0.6, "color": "#2a4fc0"}, ...]}
+A hint may also carry its exact "a" and "b" (the app's own store keeps them): then they are its
+chroma, and reading it needs no colour conversion.
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-
-from ..imaging.lab import lab_to_rgb, rgb_to_lab
+if TYPE_CHECKING:  # torch is imported where colours are converted or planes made, not before:
+    import numpy as np  # the window reads saved hints (with their a and b) before torch has loaded
+    import torch
 
 HINT_PATCH = 3  # side, in working-image pixels, of the square a hint covers (trained with 1 to 7)
 TRUTH_PATCH = 7  # `eval --hints`: a sampled hint's colour is the true mean over this square
@@ -54,11 +55,19 @@ class Hint:
         """The chosen colour, or one of this chroma at a middle lightness for hints without one."""
         return self.color or hex_of_ab(self.a, self.b)
 
-    def to_json(self) -> dict:
-        return {"x": round(self.x, 6), "y": round(self.y, 6), "color": self.hex()}
+    def to_json(self, exact: bool = False) -> dict:
+        """The JSON format's entry; `exact` adds the chroma itself (a and b), as the app stores it."""
+        d = {"x": round(self.x, 6), "y": round(self.y, 6), "color": self.hex()}
+        if exact:
+            d.update(a=self.a, b=self.b)
+        return d
 
 
 def ab_of_hex(color: str) -> tuple[float, float]:
+    import torch
+
+    from ..imaging.lab import rgb_to_lab
+
     m = HEX.fullmatch(color.strip()) if isinstance(color, str) else None
     if m is None:
         raise ValueError(f"{color!r} is not an sRGB hex colour like #2a4fc0")
@@ -69,14 +78,20 @@ def ab_of_hex(color: str) -> tuple[float, float]:
 
 def hex_of_ab(a: float, b: float, lightness: float = 60.0) -> str:
     """An sRGB colour of this chroma (gamut-mapped, keeping the lightness) as #rrggbb."""
+    import torch
+
+    from ..imaging.lab import lab_to_rgb
+
     lab = torch.tensor([lightness, a, b], dtype=torch.float64)[:, None, None]
     rgb = lab_to_rgb(lab, keep_lightness=True)[:, 0, 0].clamp(0, 1)
     return "#" + "".join(f"{round(float(c) * 255):02x}" for c in rgb)
 
 
-def hint_planes(hints, shape: tuple[int, int], patch: int = HINT_PATCH) -> torch.Tensor:
+def hint_planes(hints, shape: tuple[int, int], patch: int = HINT_PATCH) -> "torch.Tensor":
     """(1, 3, h, w) float32 planes for an input grid of `shape`: a, b and the mask. A later hint
     overwrites an earlier one where their squares overlap."""
+    import torch
+
     h, w = shape
     planes = torch.zeros((1, 3, h, w))
     r = patch // 2
@@ -109,16 +124,24 @@ def parse_hints(data, source: str) -> tuple[Hint, ...]:
             raise HintsError(f"{where}: missing {', '.join(repr(k) for k in missing)}")
         for k in ("x", "y"):
             v = item[k]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if not _is_number(v):
                 raise HintsError(f"{where}: {k} is {v!r}, not a number")
             if not 0.0 <= v <= 1.0:
                 raise HintsError(f"{where}: {k} is {v}, outside 0 to 1 (a fraction of the photo's "
                                  f"{'width' if k == 'x' else 'height'})")
-        try:
+        m = HEX.fullmatch(item["color"].strip()) if isinstance(item["color"], str) else None
+        if m is None:
+            raise HintsError(f"{where}: color {item['color']!r} is not an sRGB hex colour like #2a4fc0")
+        if all(_is_number(item.get(k)) for k in ("a", "b")):
+            hints.append(Hint(float(item["x"]), float(item["y"]), float(item["a"]), float(item["b"]),
+                              "#" + m.group(1).lower()))
+        else:
             hints.append(Hint.from_hex(item["x"], item["y"], item["color"]))
-        except (ValueError, AttributeError):
-            raise HintsError(f"{where}: color {item['color']!r} is not an sRGB hex colour like #2a4fc0") from None
     return tuple(hints)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def load_hints(path: str | Path) -> tuple[Hint, ...]:
@@ -140,10 +163,12 @@ def hints_json(hints) -> dict:
     return {"hints": [h.to_json() for h in hints]}
 
 
-def sample_from_truth(ab: torch.Tensor, n: int, rng: np.random.Generator,
+def sample_from_truth(ab: "torch.Tensor", n: int, rng: "np.random.Generator",
                       patch: int = TRUTH_PATCH) -> tuple[Hint, ...]:
     """`n` hints at random points of a photo whose true ab (2, H, W) is known, each the mean true
     colour of the `patch` square around it: how `eval --hints` stands in for a user."""
+    import torch.nn.functional as F
+
     H, W = ab.shape[-2:]
     r = patch // 2
     mean = F.avg_pool2d(ab[None].float(), patch, stride=1, padding=r, count_include_pad=False)[0]

@@ -7,8 +7,8 @@ that was edited or replaced since its hints were placed is not given them. It is
 to a temporary sibling renamed over it, so a crash never leaves half a file. A store that cannot
 be read is set aside (renamed `.corrupt`) with a warning when it is next written, never a crash.
 
-Importable without torch: the hints themselves (models/hints.py) are parsed only when a photo
-that has some is first asked about.
+Importable and readable without torch: each hint is stored with its exact chroma (a and b), so
+reading it needs no colour conversion, and the window can show saved hints before torch loads.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class HintStore:
             return ()
         if file_identity(path) != (entry["size"], entry["mtime_ns"]):
             return ()
-        from ..models.hints import HintsError, parse_hints  # torch: only for a photo with hints
+        from ..models.hints import HintsError, parse_hints  # stored with a and b: no torch needed
 
         try:
             return parse_hints({"hints": entry["hints"]}, f"{self.path} ({Path(path).name})")
@@ -141,7 +141,7 @@ class HintStore:
         ident = file_identity(path)
         if hints and ident is not None:
             self._entries[key] = {"size": ident[0], "mtime_ns": ident[1], "name": Path(path).name,
-                                  "hints": [h.to_json() for h in hints]}
+                                  "hints": [h.to_json(exact=True) for h in hints]}
         elif self._entries.pop(key, None) is None and not hints:
             return True  # nothing was saved, nothing is: the file need not change
         return self.write()
