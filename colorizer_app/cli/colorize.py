@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..defaults import DEFAULT_SIZE
+from ..defaults import DEFAULT_MODEL, DEFAULT_SIZE
 from .. import cpu_threads
 from ..engine import Colorizer
 from ..engine.output_check import ModelOutputError
@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photo files or folders (recursive)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     p.add_argument("--model", help="regression, classification, gan, a user model's name, or a .safetensors "
-                   "file (default: classification; with --hints, the model that follows hints)")
+                   f"file (default: {DEFAULT_MODEL}; with --hints, the model that follows hints)")
     p.add_argument("--temperature", type=float, help="classification: annealed-mean T (0 = mode, 1 = mean)")
     p.add_argument("--vibrance", type=float, default=1.0, help="scale the predicted colours (1 = as predicted)")
     p.add_argument("--size", type=int, default=DEFAULT_SIZE, help="working resolution (short side)")
@@ -179,11 +179,11 @@ def _run(args, stop: StopSignals) -> int:
 
 
 def _model_for(requested: str | None, with_hints: bool) -> str:
-    """The model asked for; by default the classification model, or with hints the one that follows them."""
+    """The model asked for; by default DEFAULT_MODEL, or with hints the one that follows them."""
     if requested is not None:
         return requested
     if not with_hints:
-        return "classification"
+        return DEFAULT_MODEL
     entry = registry.hint_model()
     if entry is None:
         raise HintsError("--hints: no installed model follows colour hints")

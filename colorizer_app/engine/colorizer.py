@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .. import cpu_threads
-from ..defaults import DEFAULT_SIZE
+from ..defaults import DEFAULT_MODEL, DEFAULT_SIZE
 from ..imaging.io import is_colour_pixels
 from ..models import pipeline, registry
 from ..models.checkpoint import LoadedModel
@@ -39,7 +39,7 @@ class ColorizeResult:
 
 
 class Colorizer:
-    def __init__(self, model: LoadedModel | str | Path = "classification", device: str = "auto",
+    def __init__(self, model: LoadedModel | str | Path = DEFAULT_MODEL, device: str = "auto",
                  size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
                  on_warning: Callable[[str], None] | None = None, upsample: str = "guided",
                  threads: int | None = None, reference: Reference | None = None, hints: tuple = ()):

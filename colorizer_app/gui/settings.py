@@ -15,7 +15,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QByteArray, QSettings
 
 from .. import cpu_threads
-from ..defaults import DEFAULT_SIZE, DEFAULT_TEMPERATURE
+from ..defaults import DEFAULT_MODEL, DEFAULT_SIZE, DEFAULT_TEMPERATURE
 from ..imaging.files import OUTPUT_FORMATS
 from ..session.cache import DEFAULT_BUDGET
 
@@ -81,7 +81,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("export/quality", int, 95, _between(1, 100)),
     Key("export/pattern", str, "{stem}_color", lambda v: bool(v.strip())),
     # preferences (defaults)
-    *_control_keys("defaults", "classification", "the CLI's default too; unknown: the first model"),
+    *_control_keys("defaults", DEFAULT_MODEL, "the CLI's default too; unknown: the first model"),
     Key("defaults/view_mode", str, "split", _one_of(VIEW_MODES)),
     Key("prefs/restore_controls", bool, True, doc="start with the last used controls, not the defaults"),
     Key("prefs/recent_max", int, 10, _between(0, 50)),
