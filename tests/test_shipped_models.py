@@ -14,6 +14,7 @@ from colorizer_app.models import registry
 from colorizer_app.models.checkpoint import load_model
 from colorizer_app.models.networks import FAMILIES
 
+HINT_ERROR_RATIO = 0.9  # ab error with ten true hints / without, at most
 PHOTOS = {name: getattr(data, name)() for name in ("astronaut", "coffee", "chelsea", "rocket")}
 
 
@@ -66,3 +67,26 @@ def test_shipped_model_colourises_real_photos(bundled, family):
 
 def _gray_version(c: Colorizer, rgb: np.ndarray) -> np.ndarray:
     return c.colorize(rgb, replace(c.settings, vibrance=0.0)).rgb
+
+
+def test_the_shipped_hint_model_follows_hints_from_the_truth(bundled):
+    """Ten hints from the truth (as `eval --hints 10`) bring the colours much closer to it. The
+    hint inputs of an untrained hint net start at zero (they change nothing: ratio 1.0); the
+    shipped model, measured: 0.81 (ab error 19.4 -> 15.6 on these four photos)."""
+    import torch
+
+    from colorizer_app.models.hints import sample_from_truth
+    from colorizer_app.models.pipeline import takes_hints
+
+    entry = registry.hint_model()
+    assert entry is not None and entry.bundled, "a bundled model follows colour hints"
+    c = Colorizer(load_model(entry.path), device="cpu")
+    assert takes_hints(c.model)
+    plain, hinted = [], []
+    for i, rgb in enumerate(PHOTOS.values()):
+        truth = small(rgb)
+        ab = torch.from_numpy(rgb2lab(truth)[..., 1:].transpose(2, 0, 1).copy()).float()
+        hints = sample_from_truth(ab, 10, np.random.default_rng(i))
+        plain.append(ab_error(c.colorize(truth).rgb, truth))
+        hinted.append(ab_error(c.colorize(truth, replace(c.settings, hints=hints)).rgb, truth))
+    assert np.mean(hinted) < HINT_ERROR_RATIO * np.mean(plain), (plain, hinted)
