@@ -26,9 +26,11 @@ job() {  # name args...
 }
 # The next generation (issue 10): every job continues from the shipped weights, grows the net where
 # it is still the first-generation size, trains the auxiliary class head on the pack's MANIFEST.tsv
-# and sees simulated old-scan damage. The shipped regression is already grown (extra_blocks 4).
+# and sees simulated old-scan damage. The shipped regression is already grown (extra_blocks 4) and
+# takes colour hints (hint_channels 3, issue 14): its job goes on learning them from simulated hints
+# (the trainer adds them for any net with hint inputs), and the gans started from it take hints too.
 COMMON="--aux --degrade 0.2"
-job regression --model regression --init weights/regression.safetensors --batch 256 --lr 7e-4 --warmup 100 $COMMON
+job regression --model regression --init weights/regression.safetensors --hints --batch 256 --lr 7e-4 --warmup 100 $COMMON
 job cls_rebalanced --model classification --init weights/classification.safetensors --extra-blocks 4 \
     --batch 256 --lr 5e-4 --warmup 100 --rebalance-lambda 0.5 --aux-weight 0.3 $COMMON
 job cls_plain --model classification --init weights/classification.safetensors --extra-blocks 4 \
