@@ -17,7 +17,7 @@ from colorizer_app.models import pipeline, registry
 from colorizer_app.models.bins import gamut_bins
 from colorizer_app.models.checkpoint import LoadedModel, new_model, save_model
 from colorizer_app.models.hints import (
-    Hint, HintsError, ab_of_hex, hex_of_ab, hint_planes, hints_json, load_hints, parse_hints,
+    Hint, HintsError, ab_of_hex, hex_of_ab, hint_planes, load_hints, parse_hints,
     sample_from_truth,
 )
 from colorizer_app.models.suggest import likely_colours
@@ -51,7 +51,7 @@ def test_hex_of_ab_keeps_the_chroma_of_an_in_gamut_colour():
 def test_json_round_trip_keeps_positions_and_the_chosen_colour(tmp_path):
     hints = (Hint.from_hex(0.25, 0.6, "#2A4FC0"), Hint.from_hex(1.0, 0.0, "d02020"))
     f = tmp_path / "hints.json"
-    f.write_text(json.dumps(hints_json(hints)))
+    f.write_text(json.dumps({"hints": [h.to_json() for h in hints]}))
     back = load_hints(f)
     assert [(h.x, h.y, h.color) for h in back] == [(0.25, 0.6, "#2a4fc0"), (1.0, 0.0, "#d02020")]
     assert back[0].a == pytest.approx(hints[0].a) and back[1].b == pytest.approx(hints[1].b)

@@ -33,11 +33,7 @@ MAX_SUGGESTIONS = 6
 
 
 def entry_takes_hints(entry: ModelEntry | None) -> bool:
-    spec = (entry.meta.get("spec") or {}) if entry is not None else {}
-    try:
-        return int(spec.get("hint_channels", 0) or 0) > 0
-    except (TypeError, ValueError):
-        return False
+    return entry is not None and entry.takes_hints
 
 
 def hint_model(entries: list[ModelEntry], current: ModelEntry | None) -> ModelEntry | None:

@@ -55,6 +55,12 @@ def checked_meta(path: Path, raw_meta: dict) -> dict:
     return check_model_meta(path, meta)
 
 
+def meta_takes_hints(meta: dict) -> bool:
+    """Whether a model (by its checked header) follows colour hints: its net has hint inputs."""
+    spec = meta.get("spec")
+    return isinstance(spec, dict) and bool(spec.get("hint_channels", 0))
+
+
 def read_meta(path: Path) -> dict:
     """A checkpoint's metadata from its header alone: no tensor is read and torch is not needed."""
     path = Path(path)

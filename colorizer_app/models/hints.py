@@ -159,10 +159,6 @@ def load_hints(path: str | Path) -> tuple[Hint, ...]:
     return parse_hints(data, str(path))
 
 
-def hints_json(hints) -> dict:
-    return {"hints": [h.to_json() for h in hints]}
-
-
 def sample_from_truth(ab: "torch.Tensor", n: int, rng: "np.random.Generator",
                       patch: int = TRUTH_PATCH) -> tuple[Hint, ...]:
     """`n` hints at random points of a photo whose true ab (2, H, W) is known, each the mean true

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from ..resources import weights_dir
-from .header import FAMILIES, CheckpointError, read_meta, remove_stale_temp_files
+from .header import FAMILIES, CheckpointError, meta_takes_hints, read_meta, remove_stale_temp_files
 from .validation import visible
 
 if TYPE_CHECKING:
@@ -48,8 +48,7 @@ class ModelEntry:
     @property
     def takes_hints(self) -> bool:
         """Follows colour hints (models/hints.py): its net has hint inputs."""
-        spec = self.meta.get("spec")
-        return isinstance(spec, dict) and bool(spec.get("hint_channels", 0))
+        return meta_takes_hints(self.meta)
 
 
 @dataclass

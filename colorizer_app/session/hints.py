@@ -58,7 +58,7 @@ _takes_lock = threading.Lock()
 def model_takes_hints(model: str | Path) -> bool:
     """Whether the model file follows colour hints (its spec has hint inputs); read from its
     header alone (no torch), remembered per file version. An unreadable file: False."""
-    from ..models.header import CheckpointError, read_meta
+    from ..models.header import CheckpointError, meta_takes_hints, read_meta
 
     ident = file_identity(model)
     key = (str(model), ident[1] if ident else 0)
@@ -66,9 +66,8 @@ def model_takes_hints(model: str | Path) -> bool:
         if key in _takes:
             return _takes[key]
     try:
-        spec = read_meta(Path(model)).get("spec") or {}
-        takes = int(spec.get("hint_channels", 0) or 0) > 0
-    except (CheckpointError, OSError, ValueError, TypeError, AttributeError):
+        takes = meta_takes_hints(read_meta(Path(model)))
+    except (CheckpointError, OSError):
         takes = False
     with _takes_lock:
         _takes[key] = takes
