@@ -4,7 +4,8 @@ writes, and what training validation and the fine-tune preview measure are all m
     pixels -> lightness (full resolution) -> working_L (short side `size`, aspect kept)
            -> network_output (padded to the stride; logits or ab at 1/4, and the guide: the
               working L on that grid; a hint-taking model also gets the colour hints there)
-           -> decode (annealed mean for classification; ab at the network's resolution)
+           -> decode (annealed mean for classification; ab at the network's resolution; hints,
+              if any, carried on along L's edges: models/hint_spread.py)
            -> upsample_ab (to the lightness it is merged with: guided by it, so colour keeps to
               the photo's own edges, or bilinear) -> merge (vibrance, Lab -> sRGB with gamut
               mapping that keeps the photo's own lightness)
@@ -27,6 +28,7 @@ from ..imaging.lab import lab_to_uint8, lightness_from_uint8
 from ..imaging.upsample import bilinear_upsample, guided_upsample
 from .bins import annealed_mean
 from .checkpoint import LoadedModel
+from .hint_spread import spread_hints
 from .hints import Hint, hint_planes
 from .reference import Reference, pull_toward, reweight_logits
 
@@ -62,19 +64,21 @@ class Settings:
 class NetOutput:
     """The network's raw output for photos at one working size: logits over the ab bins
     (classification) or ab (regression, gan), at 1/out_stride of the padded working size, on the
-    CPU; with the working L averaged onto the same grid, which guides the upsampling."""
+    CPU; with the working L averaged onto the same grid, which guides the upsampling, and the
+    hints the network was given (decode carries them on along the photo's edges)."""
 
     raw: torch.Tensor  # (B, C, h', w') float32
     guide: torch.Tensor  # (B, 1, h', w') float32
     working: tuple[int, int]  # the working size (h, w), before padding
     out_stride: int  # working pixels per output pixel
+    hints: tuple[Hint, ...] = ()
 
     @property
     def nbytes(self) -> int:
         return (self.raw.numel() + self.guide.numel()) * 4
 
     def item(self, i: int) -> "NetOutput":
-        return NetOutput(self.raw[i:i + 1], self.guide[i:i + 1], self.working, self.out_stride)
+        return NetOutput(self.raw[i:i + 1], self.guide[i:i + 1], self.working, self.out_stride, self.hints)
 
 
 class HintsNotTaken(ValueError):
@@ -139,7 +143,7 @@ def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.devic
             out = model.net(*inputs)
     else:
         out = model.net(*inputs)
-    return NetOutput(out.float().cpu(), guide, (h, w), spec.out_stride)
+    return NetOutput(out.float().cpu(), guide, (h, w), spec.out_stride, tuple(hints))
 
 
 @torch.inference_mode()
@@ -148,10 +152,16 @@ def decode(model: LoadedModel, out: NetOutput, temperature: float | None = None,
     """Network output -> ab (B, 2, h', w') at the network's resolution. A reference with a
     strength above 0 steers it (models/reference.py): for classification by reweighting the
     distribution over the bins before the annealed mean, otherwise by pulling ab toward the
-    palette. Without one (or at strength 0) the output is exactly the unsteered one."""
+    palette. Without one (or at strength 0) the output is exactly the unsteered one. The hints
+    the network was given are then carried on along the photo's edges (models/hint_spread.py),
+    last, so that they hold over the palette."""
     steer = reference is not None and reference.active
     if model.family != "classification":
-        return pull_toward(out.raw, reference) if steer else out.raw
+        ab = pull_toward(out.raw, reference) if steer else out.raw
+        if not out.hints:
+            return ab
+        return torch.stack([spread_hints(ab[i], out.guide[i], out.hints, out.working, out.out_stride)
+                            for i in range(ab.shape[0])])
     t = default_temperature(model) if temperature is None else temperature
     if not steer:
         return annealed_mean(out.raw, model.bins, t)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from . import hint_spread
 from .checkpoint import LoadedModel
 from .pipeline import NetOutput
 
@@ -26,10 +27,7 @@ class Suggestion:
 
 def grid_cell(out: NetOutput, x: float, y: float) -> tuple[int, int]:
     """The cell of the network's output grid that holds the point (x, y), fractions of the photo."""
-    h, w = out.working
-    s = out.out_stride
-    rows, cols = out.raw.shape[-2:]
-    return min(rows - 1, int(y * h / s)), min(cols - 1, int(x * w / s))
+    return hint_spread.grid_cell(x, y, out.working, out.out_stride, tuple(out.raw.shape[-2:]))
 
 
 @torch.inference_mode()
