@@ -118,7 +118,7 @@ def shoot(args, tmp: Path) -> int:
     return 0
 
 
-HINTS = ((0.30, 0.30, "#4f7a3a"), (0.62, 0.55, "#c9a227"), (0.80, 0.20, "#6b4a33"))  # x, y, colour
+HINTS = ((0.37, 0.40, "#a0a83c"), (0.70, 0.45, "#a0a83c"), (0.80, 0.20, "#6b4a33"))  # x, y, colour: the eyes, fur
 PANEL_AT = (0.45, 0.75)
 
 
