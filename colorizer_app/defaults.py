@@ -5,4 +5,4 @@ Kept apart from the torch modules so the GUI can build its settings before torch
 
 DEFAULT_SIZE = 256  # short side, in pixels, of the image a model sees
 DEFAULT_TEMPERATURE = 0.38  # annealed-mean temperature of the classification model
-DEFAULT_MODEL = "regression"  # Natural: fewest false colours, follows hints (MODEL_CARD.md); the GUI, CLI and engine
+DEFAULT_MODEL = "regression"  # Natural: fewest false colours, its network sees hints (MODEL_CARD.md); the GUI, CLI and engine

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from colorizer_app.engine import Colorizer
 from colorizer_app.imaging.io import load_image
-from colorizer_app.models import registry
+from colorizer_app.defaults import DEFAULT_MODEL
 from colorizer_app.models.hints import load_hints
 
 HEIGHT = 520  # each panel's height in the figure
@@ -40,11 +40,10 @@ def main() -> int:
     ap.add_argument("photo", type=Path)
     ap.add_argument("hints", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--model", help="the model that follows hints (default: the bundled one)")
+    ap.add_argument("--model", default=DEFAULT_MODEL, help=f"the model (default: {DEFAULT_MODEL})")
     args = ap.parse_args()
     hints = load_hints(args.hints)
-    model = args.model or str(registry.hint_model().path)
-    c = Colorizer(model, device="cpu")
+    c = Colorizer(args.model, device="cpu")
     img = load_image(args.photo)
     gray = np.asarray(Image.fromarray(img.pixels).convert("L").convert("RGB"))
     plain = c.colorize(gray).rgb
@@ -68,7 +67,7 @@ def main() -> int:
         x += im.width + 8
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(args.out, quality=88)
-    print(f"wrote {args.out} ({sheet.width}x{sheet.height}) with {Path(model).stem}")
+    print(f"wrote {args.out} ({sheet.width}x{sheet.height}) with {c.model.name}")
     return 0
 
 

@@ -131,7 +131,7 @@ def shoot_hints(app, window, args, pump) -> None:
     window.viewer.fit_to_window()
     window.registry["hints"].trigger()
     if not h.active:
-        print("no model follows colour hints: hints.png not made", file=sys.stderr)
+        print("hint mode could not be turned on: hints.png not made", file=sys.stderr)
         return
     pump(lambda: not window.is_busy() and window.preview.after is not None, what="the hint model's result")
     h.session.hints.set(window.current_photo(), ())  # the shot starts from none

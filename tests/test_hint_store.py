@@ -14,7 +14,7 @@ import pytest
 from colorizer_app.models.hints import Hint
 from colorizer_app.session import jobs
 from colorizer_app.session.export import ExportOptions, plan_export
-from colorizer_app.session.hints import HintBook, HintStore, model_takes_hints, store_path
+from colorizer_app.session.hints import HintBook, HintStore, store_path
 from colorizer_app.session.params import Params
 from colorizer_app.session.photos import Opened, Session
 
@@ -146,17 +146,15 @@ def test_undo_and_redo_per_photo(tmp_path):
     assert HintBook(HintStore(tmp_path / "hints.json")).get(b) == (RED,)
 
 
-def test_params_carry_a_photos_hints_only_for_a_model_that_follows_them(tmp_path, models):
+def test_params_carry_a_photos_hints_for_every_model(tmp_path, models):
     s = Session(hint_store=HintStore(tmp_path / "hints.json"))
     (photo,) = s.add_paths([gray_photo(tmp_path / "a.png", 64, 48)])
     hinted = Params(str(models / "tiny-hints.safetensors"), device="cpu")
     plain = Params(str(models / "tiny-const.safetensors"), device="cpu")
-    assert model_takes_hints(hinted.model) and not model_takes_hints(plain.model)
-    assert not model_takes_hints(tmp_path / "missing.safetensors")
     assert s.params_for(photo, hinted) == hinted  # no hints yet
     s.hints.set(photo, (BLUE,))
     assert s.params_for(photo, hinted).hints == (BLUE,)
-    assert s.params_for(photo, plain) == plain  # kept, but not given to a model that ignores them
+    assert s.params_for(photo, plain).hints == (BLUE,)  # a model without hint inputs follows them too
     assert s.params_for(photo, None) is None
     # a changed set of hints is a new network output, never a stale one
     keys = {s.params_for(photo, hinted).network_key()}

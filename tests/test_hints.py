@@ -13,7 +13,7 @@ from skimage import color, data
 
 from colorizer_app.cli.main import main
 from colorizer_app.engine import Colorizer
-from colorizer_app.models import pipeline, registry
+from colorizer_app.models import pipeline
 from colorizer_app.models.bins import gamut_bins
 from colorizer_app.models.checkpoint import LoadedModel, new_model, save_model
 from colorizer_app.models.hints import (
@@ -134,19 +134,24 @@ def test_simulated_training_hints_leave_some_photos_without_and_copy_the_truth_e
     assert planes[:, :2][(~hinted)[:, None].expand(-1, 2, -1, -1)].abs().sum() == 0
 
 
-def test_a_model_without_hint_inputs_refuses_hints_and_a_hint_model_uses_them():
+def test_every_model_follows_hints_and_a_hint_net_sees_them_too():
+    """A model without hint inputs follows hints through the spread along edges (decode); a
+    network with hint inputs also sees them (its own output changes)."""
     photo = data.astronaut()[::4, ::4]
-    plain = Colorizer(new_model("regression", TINY), device="cpu")
-    with pytest.raises(pipeline.HintsNotTaken, match="does not follow colour hints"):
-        plain.colorize(photo, pipeline.Settings(hints=(Hint(0.5, 0.5, 10, 10),)))
+    hint = Hint(0.5, 0.5, 40.0, -40.0)
+    for family in ("regression", "classification"):
+        plain = Colorizer(new_model(family, TINY), device="cpu")
+        without = plain.colorize(photo).rgb
+        assert np.array_equal(without, plain.colorize(photo, pipeline.Settings(hints=())).rgb)
+        assert not np.array_equal(without, plain.colorize(photo, pipeline.Settings(hints=(hint,))).rgb), family
+        assert not pipeline.has_hint_inputs(plain.model)
     torch.manual_seed(0)
     hinted = Colorizer(tiny_hint_model(), device="cpu")
-    assert hinted.takes_hints and not plain.takes_hints
-    without = hinted.colorize(photo).rgb
-    with_none = hinted.colorize(photo, pipeline.Settings(hints=())).rgb
-    assert np.array_equal(without, with_none)
-    strong = pipeline.Settings(hints=(Hint(0.5, 0.5, 80.0, -80.0),))
-    assert not np.array_equal(without, hinted.colorize(photo, strong).rgb)
+    assert pipeline.has_hint_inputs(hinted.model)
+    L = hinted.lightness(photo)
+    raw_without = hinted.net_output(L, 256).raw
+    raw_with = hinted.net_output(L, 256, (hint,)).raw
+    assert not torch.equal(raw_without, raw_with)
 
 
 def test_suggestions_are_the_distinct_likely_colours_most_likely_first():
@@ -169,7 +174,7 @@ def test_suggestions_are_the_distinct_likely_colours_most_likely_first():
 
 @pytest.fixture
 def hint_models(tmp_path, monkeypatch):
-    """Tiny models in a temporary bundled folder: classification (no hints) and a hint-taking regression."""
+    """Tiny models in a temporary bundled folder: classification (no hint inputs) and a regression with them."""
     folder = tmp_path / "weights"
     torch.manual_seed(0)
     c = new_model("classification", TINY)
@@ -180,8 +185,7 @@ def hint_models(tmp_path, monkeypatch):
     return folder
 
 
-def test_cli_applies_a_hints_file_with_the_model_that_follows_hints(hint_models, tmp_path, capsys):
-    assert registry.hint_model().name == "regression"
+def test_cli_applies_a_hints_file(hint_models, tmp_path, capsys):
     Image.fromarray(data.astronaut()[::4, ::4]).convert("L").save(tmp_path / "astro.png")
     hints = tmp_path / "h.json"
     hints.write_text(json.dumps({"hints": [{"x": 0.5, "y": 0.5, "color": "#2a4fc0"}]}))
@@ -190,6 +194,9 @@ def test_cli_applies_a_hints_file_with_the_model_that_follows_hints(hint_models,
     with_hint = np.asarray(Image.open(tmp_path / "a" / "astro.png"))
     without = np.asarray(Image.open(tmp_path / "b" / "astro.png"))
     assert with_hint.shape == without.shape and not np.array_equal(with_hint, without)
+    assert main(["colorize", str(tmp_path / "astro.png"), "-o", str(tmp_path / "c"), "--hints", str(hints),
+                 "--model", "classification"]) == 0  # a model without hint inputs follows them too
+    assert (tmp_path / "c" / "astro.png").exists()
 
 
 def test_cli_refuses_a_malformed_hints_file_and_writes_nothing(hint_models, tmp_path, capsys):
@@ -201,15 +208,9 @@ def test_cli_refuses_a_malformed_hints_file_and_writes_nothing(hint_models, tmp_
     err = capsys.readouterr().err
     assert str(bad) in err and "hint 1: y is 2, outside 0 to 1" in err
     assert not out.exists()
-    good = tmp_path / "good.json"
-    good.write_text(json.dumps({"hints": []}))
-    assert main(["colorize", str(tmp_path / "cam.png"), "-o", str(out), "--hints", str(good),
-                 "--model", "classification"]) == 2
-    assert "classification does not follow colour hints; use --model regression" in capsys.readouterr().err
-    assert not out.exists()
 
 
-def test_eval_scores_hint_rows_for_the_models_that_follow_hints(hint_models, tmp_path, capsys):
+def test_eval_scores_hint_rows_for_every_model(hint_models, tmp_path, capsys):
     folder = tmp_path / "val"
     folder.mkdir()
     for name in ("astronaut", "coffee", "chelsea"):
@@ -218,9 +219,9 @@ def test_eval_scores_hint_rows_for_the_models_that_follow_hints(hint_models, tmp
     assert main(["eval", "--model", "regression", "--model", "classification", "--data", str(folder),
                  "--hints", "1", "--hints", "10", "--hints", "0", "--json", str(report)]) == 0
     figures = json.loads(report.read_text())
-    assert {"regression + 1 hint", "regression + 10 hints", "regression", "classification"} <= set(figures)
-    assert not any(k.startswith("classification +") for k in figures)
-    assert figures["regression + 10 hints"]["count"] == 3
-    assert figures["regression + 10 hints"]["psnr"] != figures["regression"]["psnr"]
-    assert main(["eval", "--model", "classification", "--data", str(folder), "--hints", "5"]) == 2
-    assert "none of the models follows colour hints" in capsys.readouterr().err
+    assert {"regression + 1 hint", "regression + 10 hints", "regression", "classification",
+            "classification + 1 hint", "classification + 10 hints"} <= set(figures)
+    assert not any(k.endswith("+ 0 hints") for k in figures)
+    for model in ("regression", "classification"):
+        assert figures[f"{model} + 10 hints"]["count"] == 3
+        assert figures[f"{model} + 10 hints"]["psnr"] > figures[model]["psnr"]  # hints from the truth help

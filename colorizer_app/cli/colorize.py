@@ -25,7 +25,6 @@ from ..imaging.io import (
     remove_stale_temp_files,
     save_image,
 )
-from ..models import registry
 from ..models.checkpoint import CheckpointError
 from ..models.hints import HintsError, load_hints
 from ..models.reference import (
@@ -39,7 +38,7 @@ def add_parser(sub) -> None:
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photo files or folders (recursive)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     p.add_argument("--model", help="regression, classification, gan, a user model's name, or a .safetensors "
-                   f"file (default: {DEFAULT_MODEL}; with --hints, the model that follows hints)")
+                   f"file (default: {DEFAULT_MODEL})")
     p.add_argument("--temperature", type=float, help="classification: annealed-mean T (0 = mode, 1 = mean)")
     p.add_argument("--vibrance", type=float, default=1.0, help="scale the predicted colours (1 = as predicted)")
     p.add_argument("--size", type=int, default=DEFAULT_SIZE, help="working resolution (short side)")
@@ -100,7 +99,7 @@ def _run(args, stop: StopSignals) -> int:
     warn = lambda msg: tqdm.write(f"warning: {msg}", file=sys.stderr)  # noqa: E731
     try:
         hints = load_hints(args.hints) if args.hints else ()
-        model = _model_for(args.model, bool(args.hints))
+        model = args.model or DEFAULT_MODEL
         reference = None
         if args.reference:
             palette = resolve(args.reference, args.reference_colours)
@@ -110,9 +109,6 @@ def _run(args, stop: StopSignals) -> int:
         colorizer = Colorizer(model, device=args.device, size=args.size, threads=args.threads,
                               temperature=args.temperature, vibrance=args.vibrance, on_warning=warn,
                               reference=reference, hints=hints)
-        if args.hints and not colorizer.takes_hints:
-            raise HintsError(f"--hints: {colorizer.model.name} does not follow colour hints; "
-                             + _hint_models_note())
         check_writable_folder(args.out)  # before any photo: a read-only folder is found at once
     except (CheckpointError, ImageError, ReferenceError, HintsError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -176,23 +172,6 @@ def _run(args, stop: StopSignals) -> int:
     if stop.stopped:
         return stop.exit_code
     return 1 if failures else 0
-
-
-def _model_for(requested: str | None, with_hints: bool) -> str:
-    """The model asked for; by default DEFAULT_MODEL, or with hints the one that follows them."""
-    if requested is not None:
-        return requested
-    if not with_hints:
-        return DEFAULT_MODEL
-    entry = registry.hint_model()
-    if entry is None:
-        raise HintsError("--hints: no installed model follows colour hints")
-    return str(entry.path)
-
-
-def _hint_models_note() -> str:
-    entry = registry.hint_model()
-    return f"use --model {entry.path.stem}" if entry else "no installed model does"
 
 
 def inputs_without_outputs(files: list[Path], args) -> list[Path]:

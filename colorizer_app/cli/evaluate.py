@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
                    help=f"strength of the reference, 0 to {MAX_STRENGTH:g} (default 0.5); repeat for several rows")
     p.add_argument("--hints", type=int, action="append", metavar="N",
                    help="also colour each photo with N colour hints sampled from the truth (random points, "
-                        "each the true mean colour of a 7x7 square), for the models that follow hints; "
+                        "each the true mean colour of a 7x7 square); "
                         "repeat for several rows (the hints of a smaller N are the first of a larger one's)")
     p.set_defaults(func=run)
 
@@ -98,14 +98,14 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
              variants: list[Variant] = (), hint_counts: list[int] = ()) -> dict[str, MetricSummary]:
     """Each model and the ab = 0 baseline on every colour photo in `files`; with `variants`,
     each model's output again decoded with a reference palette (the network runs once); with
-    `hint_counts`, the models that follow hints again with that many hints from the truth."""
+    `hint_counts`, every model again with that many hints from the truth."""
     hint_counts = sorted({n for n in hint_counts if n > 0})
     accs = {BASELINE: MetricAccumulator()}
     for name, c in colorizers.items():
         accs[name] = MetricAccumulator()
         for v in variants:
             accs[v.label(name)] = MetricAccumulator()
-        for n in hint_counts if c.takes_hints else ():
+        for n in hint_counts:
             accs[hint_label(name, n)] = MetricAccumulator()
     neighbours = _neighbours(files) if any(v.kind == "neighbour" for v in variants) else {}
     palettes: dict[Path, Palette | None] = {}
@@ -133,7 +133,7 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
         accs[BASELINE].add(lab_to_uint8(L, torch.zeros((2, *L.shape[-2:]))).numpy(), truth)
         sampled = truth_hints(truth, hint_counts[-1], index) if hint_counts else ()
         for name, c in colorizers.items():
-            for n in hint_counts if c.takes_hints else ():
+            for n in hint_counts:
                 out = c.net_output(L, c.settings.size, sampled[:n])
                 accs[hint_label(name, n)].add(c.render(L, c.decode(out), out), truth)
             out = c.net_output(L, c.settings.size)
@@ -164,9 +164,6 @@ def run(args) -> int:
         return 2
     if args.hints and any(n < 0 for n in args.hints):
         print("error: --hints must be 0 or more", file=sys.stderr)
-        return 2
-    if args.hints and not any(c.takes_hints for c in colorizers.values()):
-        print("error: --hints: none of the models follows colour hints", file=sys.stderr)
         return 2
     strengths = args.reference_strength or [0.5]
     if any(not 0 <= st <= MAX_STRENGTH for st in strengths):

@@ -77,13 +77,9 @@ class Colorizer:
     def lightness(self, pixels: np.ndarray) -> torch.Tensor:
         return pipeline.lightness(pixels, cpu_threads.pixel_workers(self._threads()))
 
-    @property
-    def takes_hints(self) -> bool:
-        return pipeline.takes_hints(self.model)
-
     def net_output(self, L: torch.Tensor, size: int, hints: tuple = ()) -> NetOutput:
-        """Full-resolution L (1, H, W) -> the network's output at working size `size`, following
-        `hints` (models/hints.py; a model that takes none refuses them: pipeline.HintsNotTaken)."""
+        """Full-resolution L (1, H, W) -> the network's output at working size `size`, with the
+        colour `hints` (models/hints.py) that decode makes it follow."""
         with torch_threads(cpu_threads.network_threads(self._threads())):
             L_work = pipeline.working_L(L, size, self.model.net.spec.stride)
             try:

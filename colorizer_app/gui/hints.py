@@ -4,9 +4,8 @@ colours the model finds likely there, the colour now there and any other colour.
 dragged, recoloured and deleted, with undo and redo per photo.
 
 The hints live in the Qt-free session (session/hints.py: per photo, saved across restarts); this
-module only turns clicks into session changes and asks for a new preview. Only models whose
-network has hint inputs follow hints: entering hint mode with another model switches to one that
-does, and a photo with hints coloured by another model keeps them and says so.
+module only turns clicks into session changes and asks for a new preview. Every model follows
+hints (models/hint_spread.py), so hint mode never changes the model.
 """
 
 from __future__ import annotations
@@ -30,22 +29,6 @@ if TYPE_CHECKING:
 
 SWATCH_PX = 30
 MAX_SUGGESTIONS = 6
-
-
-def entry_takes_hints(entry: ModelEntry | None) -> bool:
-    return entry is not None and entry.takes_hints
-
-
-def hint_model(entries: list[ModelEntry], current: ModelEntry | None) -> ModelEntry | None:
-    """The model hints are placed with: the selected one if it follows hints, else the first
-    shipped one that does, else the first of the user's."""
-    if entry_takes_hints(current):
-        return current
-    for bundled in (True, False):
-        for e in entries:
-            if e.bundled == bundled and entry_takes_hints(e):
-                return e
-    return None
 
 
 def suggestion_model(entries: list[ModelEntry], fallback: ModelEntry | None) -> ModelEntry | None:
@@ -271,15 +254,10 @@ class HintController(QObject):
         photo = photo or self.photo()
         return self.session.hints.get(photo) if photo is not None else ()
 
-    def hint_entry(self) -> ModelEntry | None:
-        c = self.window.controls
-        return hint_model(c.entries(), c.entry())
-
     def state(self) -> dict:
         photo = self.photo()
         book = self.session.hints
-        return {"hint_model": self.hint_entry() is not None,
-                "hints": len(self.hints(photo)) if photo is not None else 0,
+        return {"hints": len(self.hints(photo)) if photo is not None else 0,
                 "can_undo": photo is not None and book.can_undo(photo),
                 "can_redo": photo is not None and book.can_redo(photo),
                 "hint_selected": self.active and self.selected is not None}
@@ -287,23 +265,13 @@ class HintController(QObject):
     # --- hint mode ---------------------------------------------------------------------------
 
     def set_active(self, on: bool) -> bool:
-        """Enter or leave hint mode; entering with a model that does not follow hints switches to
-        one that does, and says so. False when no model follows hints."""
+        """Enter or leave hint mode."""
         w = self.window
         if on:
-            entry = self.hint_entry()
-            if entry is None:
-                on = False
-                w.status("None of the models follows colour hints, so hints cannot be placed.", 8000)
-            else:
-                if entry is not w.controls.entry():
-                    w.use_model(entry.name)
-                    w.status(f"Hints are followed by {model_title(entry)}, so it is used for this photo.", 10000)
-                else:
-                    w.status("Click the colour result to place a hint; drag a hint to move it, click it "
-                             "to change its colour.", 8000)
-                if w.viewer.mode() == "compare":
-                    w.set_view_mode("split")  # hints are placed on one model's colour result
+            w.status("Click the colour result to place a hint; drag a hint to move it, click it "
+                     "to change its colour.", 8000)
+            if w.viewer.mode() == "compare":
+                w.set_view_mode("split")  # hints are placed on one model's colour result
         self.active = on
         if not on:
             self.selected = None
@@ -327,7 +295,7 @@ class HintController(QObject):
         if self.selected is not None and self.selected >= len(hints):
             self.selected = None
         markers = [(h.x, h.y, QColor(h.hex())) for h in hints]
-        followers = {model_title(e) for e in self.window.compare_entries() if entry_takes_hints(e)}
+        followers = {model_title(e) for e in self.window.compare_entries()}  # every model follows hints
         t = self._target
         pending = (t[1], t[2]) if self.active and t is not None and t[0] == "new" and self.panel.isVisible() else None
         self.viewer.set_hint_markers(markers, self.selected, self.active, followers, pending)
@@ -336,19 +304,6 @@ class HintController(QObject):
         self.selected = None
         self.panel.dismiss()
         self.refresh()
-        self.explain()
-
-    def explain(self) -> None:
-        """A photo with hints coloured by a model that cannot follow them: say so."""
-        photo, params = self.photo(), self.window.current_params()
-        if photo is None or params is None:
-            return
-        n = len(self.hints(photo))
-        if n and not entry_takes_hints(self.window.controls.entry()):
-            e = self.hint_entry()
-            who = model_title(e) if e is not None else "a model with hint inputs"
-            self.window.status(f"{hints_words(n).capitalize()} {'are' if n != 1 else 'is'} kept but only "
-                               f"{who} follows {'them' if n != 1 else 'it'}.", 10000)
 
     # --- changes -----------------------------------------------------------------------------
 
@@ -363,10 +318,7 @@ class HintController(QObject):
         self.refresh()
         self.window.update_actions()
         self.window.preview.request()
-        photo = self.photo()
-        if photo is not None and not entry_takes_hints(self.window.controls.entry()):
-            self.explain()
-        elif what:
+        if what:
             self.window.status(what, 4000)
         self.changed.emit()
 
@@ -488,7 +440,7 @@ class HintController(QObject):
     def _ask_suggestions(self, photo: Photo, x: float, y: float) -> None:
         params = self.window.current_params()
         c = self.window.controls
-        entry = suggestion_model(c.entries(), self.hint_entry())
+        entry = suggestion_model(c.entries(), c.entry())
         if params is None or entry is None:
             self.panel.set_suggestions([], "No model to suggest colours.")
             return

@@ -91,7 +91,6 @@ class MainWindow(QMainWindow):
         self.preview = PreviewController(self)
         self.batch = BatchController(self)
         self.hints = HintController(self)  # colour hints on the viewer (hints.py)
-        self._model_shown = ""  # the model last explained to the person (hints it does not follow)
         self.setCentralWidget(self.viewer)
         self._make_docks()
         self._make_status_bar()
@@ -238,10 +237,6 @@ class MainWindow(QMainWindow):
         state = self.ui_state()
         self.registry.update(state)
         self.registry[f"mode_{self.viewer.mode()}"].setChecked(True)
-        a = self.registry["hints"]
-        a.setToolTip("Colour hints (H): click the colour result to say which colour a spot should be"
-                     if state["hint_model"] else
-                     "Colour hints need a model that follows them, and none of the models here does.")
 
     def current_photo(self) -> Photo | None:
         return self.list_view.current_photo()
@@ -546,14 +541,6 @@ class MainWindow(QMainWindow):
     def _controls_settled(self) -> None:
         self._save_controls()
         self.preview.request()
-        model = self.controls.model_name()
-        if model != self._model_shown:
-            self._model_shown = model
-            from .hints import entry_takes_hints
-
-            if self.hints.active and not entry_takes_hints(self.controls.entry()):
-                self.hints.set_active(False)  # placing hints a model ignores would only confuse
-            self.hints.explain()
         self.hints.refresh()
 
     def colorize_selected(self) -> Job | None:

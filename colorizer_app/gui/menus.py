@@ -46,7 +46,7 @@ def add_actions(w: "MainWindow") -> None:
     r.add("redo_hint", "&Redo Hint", w.hints.redo, shortcut=[S.Redo, "Ctrl+Shift+Z"], enabled=lambda s: s["can_redo"],
           tip="Redo the change to this photo's colour hints just undone")
     r.add("hints", "Colour &Hints", w.hints.toggle, shortcut="H", checkable=True,
-          enabled=lambda s: s["current_loaded"] and s["hint_model"],
+          enabled=lambda s: s["current_loaded"],
           tip="Click the colour result to say which colour a spot should be")
     r.add("clear_hints", "Clear &Hints", w.hints.clear, enabled=lambda s: s["hints"] > 0,
           tip="Remove every colour hint of this photo")

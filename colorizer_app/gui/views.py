@@ -71,7 +71,7 @@ class PhotoViewer(QWidget):
         self._markers: list = []  # colour hints [(x, y, QColor)], drawn on the panes that show colour
         self._selected_marker: int | None = None
         self._hint_mode = False
-        self._hint_captions: set[str] = set()  # compare mode: the models whose panes follow hints
+        self._hint_captions: set[str] = set()  # compare mode: the models whose panes show hint markers
         self._pending_marker: tuple[float, float] | None = None  # a hint being placed
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)

@@ -55,8 +55,8 @@ def checked_meta(path: Path, raw_meta: dict) -> dict:
     return check_model_meta(path, meta)
 
 
-def meta_takes_hints(meta: dict) -> bool:
-    """Whether a model (by its checked header) follows colour hints: its net has hint inputs."""
+def meta_has_hint_inputs(meta: dict) -> bool:
+    """Whether a model's network (by its checked header) sees colour hints itself."""
     spec = meta.get("spec")
     return isinstance(spec, dict) and bool(spec.get("hint_channels", 0))
 

@@ -3,7 +3,7 @@ writes, and what training validation and the fine-tune preview measure are all m
 
     pixels -> lightness (full resolution) -> working_L (short side `size`, aspect kept)
            -> network_output (padded to the stride; logits or ab at 1/4, and the guide: the
-              working L on that grid; a hint-taking model also gets the colour hints there)
+              working L on that grid; a network with hint inputs also gets the colour hints there)
            -> decode (annealed mean for classification; ab at the network's resolution; hints,
               if any, carried on along L's edges: models/hint_spread.py)
            -> upsample_ab (to the lightness it is merged with: guided by it, so colour keeps to
@@ -45,7 +45,7 @@ class Settings:
     vibrance: float = 1.0
     upsample: str = "guided"  # one of UPSAMPLERS
     reference: Reference | None = None  # a palette that steers the colours (models/reference.py)
-    hints: tuple[Hint, ...] = ()  # the user's colour hints (models/hints.py); models that take them
+    hints: tuple[Hint, ...] = ()  # the user's colour hints (models/hints.py); every model follows them
 
     def __post_init__(self) -> None:
         if self.upsample not in UPSAMPLERS:
@@ -65,7 +65,8 @@ class NetOutput:
     """The network's raw output for photos at one working size: logits over the ab bins
     (classification) or ab (regression, gan), at 1/out_stride of the padded working size, on the
     CPU; with the working L averaged onto the same grid, which guides the upsampling, and the
-    hints the network was given (decode carries them on along the photo's edges)."""
+    colour hints (a network with hint inputs has seen them; decode carries them on along the
+    photo's edges)."""
 
     raw: torch.Tensor  # (B, C, h', w') float32
     guide: torch.Tensor  # (B, 1, h', w') float32
@@ -81,12 +82,8 @@ class NetOutput:
         return NetOutput(self.raw[i:i + 1], self.guide[i:i + 1], self.working, self.out_stride, self.hints)
 
 
-class HintsNotTaken(ValueError):
-    """Hints given to a model that cannot follow them."""
-
-
-def takes_hints(model: LoadedModel) -> bool:
-    """Whether the model follows colour hints (its net has hint inputs)."""
+def has_hint_inputs(model: LoadedModel) -> bool:
+    """Whether the model's network sees colour hints itself (every model follows them: decode)."""
     return model.net.spec.hint_channels > 0
 
 
@@ -124,10 +121,9 @@ def working_L(L: torch.Tensor, size: int, stride: int) -> torch.Tensor:
 def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.device | str = "cpu",
                    hints: tuple[Hint, ...] = ()) -> NetOutput:
     """Run the network on (B, 1, h, w) L, padded (replicate) to its stride. Half precision on CUDA.
-    `hints` apply to every photo of the batch; a model that takes none refuses them."""
+    `hints` apply to every photo of the batch: a network with hint inputs sees them, and they are
+    kept with the output for decode."""
     spec = model.net.spec
-    if hints and not takes_hints(model):
-        raise HintsNotTaken(f"{model.name} does not follow colour hints")
     h, w = L_work.shape[-2:]
     ph, pw = (-h) % spec.stride, (-w) % spec.stride
     x = F.pad(L_work, (0, pw, 0, ph), mode="replicate") if ph or pw else L_work
@@ -135,7 +131,7 @@ def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.devic
     guide = F.avg_pool2d(x.float().cpu(), spec.out_stride)
     x = x.to(device)
     inputs = (x,)
-    if takes_hints(model):
+    if has_hint_inputs(model):
         planes = F.pad(hint_planes(hints, (h, w)), (0, pw, 0, ph)).expand(x.shape[0], -1, -1, -1)
         inputs = (x, planes.to(device))
     if device.type == "cuda":
@@ -153,21 +149,24 @@ def decode(model: LoadedModel, out: NetOutput, temperature: float | None = None,
     strength above 0 steers it (models/reference.py): for classification by reweighting the
     distribution over the bins before the annealed mean, otherwise by pulling ab toward the
     palette. Without one (or at strength 0) the output is exactly the unsteered one. The hints
-    the network was given are then carried on along the photo's edges (models/hint_spread.py),
-    last, so that they hold over the palette."""
+    (`out.hints`) are then carried on along the photo's edges (models/hint_spread.py), last, so
+    that they hold over the palette: every model follows hints this way, and a network with hint
+    inputs has seen them too."""
     steer = reference is not None and reference.active
     if model.family != "classification":
         ab = pull_toward(out.raw, reference) if steer else out.raw
-        if not out.hints:
-            return ab
-        return torch.stack([spread_hints(ab[i], out.guide[i], out.hints, out.working, out.out_stride)
-                            for i in range(ab.shape[0])])
-    t = default_temperature(model) if temperature is None else temperature
-    if not steer:
-        return annealed_mean(out.raw, model.bins, t)
-    if t <= 1e-4:  # the mode of the reweighted distribution
-        return annealed_mean(reweight_logits(out.raw, model.bins, 1.0, reference), model.bins, 0.0)
-    return annealed_mean(reweight_logits(out.raw, model.bins, t, reference), model.bins, 1.0)
+    else:
+        t = default_temperature(model) if temperature is None else temperature
+        if not steer:
+            ab = annealed_mean(out.raw, model.bins, t)
+        elif t <= 1e-4:  # the mode of the reweighted distribution
+            ab = annealed_mean(reweight_logits(out.raw, model.bins, 1.0, reference), model.bins, 0.0)
+        else:
+            ab = annealed_mean(reweight_logits(out.raw, model.bins, t, reference), model.bins, 1.0)
+    if not out.hints:
+        return ab
+    return torch.stack([spread_hints(ab[i], out.guide[i], out.hints, out.working, out.out_stride)
+                        for i in range(ab.shape[0])])
 
 
 @torch.inference_mode()

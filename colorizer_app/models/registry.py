@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from ..resources import weights_dir
-from .header import FAMILIES, CheckpointError, meta_takes_hints, read_meta, remove_stale_temp_files
+from .header import FAMILIES, CheckpointError, meta_has_hint_inputs, read_meta, remove_stale_temp_files
 from .validation import visible
 
 if TYPE_CHECKING:
@@ -46,9 +46,9 @@ class ModelEntry:
     meta: dict
 
     @property
-    def takes_hints(self) -> bool:
-        """Follows colour hints (models/hints.py): its net has hint inputs."""
-        return meta_takes_hints(self.meta)
+    def has_hint_inputs(self) -> bool:
+        """Its network sees colour hints itself (every model follows them: models/hint_spread.py)."""
+        return meta_has_hint_inputs(self.meta)
 
 
 @dataclass
@@ -95,11 +95,6 @@ def scan_models() -> ModelScan:
 def list_models() -> list[ModelEntry]:
     """Every loadable model: bundled ones first (in family order), then the user's, by name."""
     return scan_models().entries
-
-
-def hint_model() -> ModelEntry | None:
-    """The model that follows colour hints: the first bundled one that does, else the user's."""
-    return next((e for e in list_models() if e.takes_hints), None)
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:

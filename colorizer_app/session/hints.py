@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -49,29 +48,6 @@ def file_identity(path: str | Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns
-
-
-_takes: dict[tuple[str, int], bool] = {}
-_takes_lock = threading.Lock()
-
-
-def model_takes_hints(model: str | Path) -> bool:
-    """Whether the model file follows colour hints (its spec has hint inputs); read from its
-    header alone (no torch), remembered per file version. An unreadable file: False."""
-    from ..models.header import CheckpointError, meta_takes_hints, read_meta
-
-    ident = file_identity(model)
-    key = (str(model), ident[1] if ident else 0)
-    with _takes_lock:
-        if key in _takes:
-            return _takes[key]
-    try:
-        takes = meta_takes_hints(read_meta(Path(model)))
-    except (CheckpointError, OSError):
-        takes = False
-    with _takes_lock:
-        _takes[key] = takes
-    return takes
 
 
 class HintStore:

@@ -19,7 +19,7 @@ import numpy as np
 from ..imaging.files import path_key
 from ..process_setup import return_large_buffers
 from .cache import DEFAULT_BUDGET, ResultsCache
-from .hints import HintBook, HintStore, model_takes_hints
+from .hints import HintBook, HintStore
 from .models import ModelStore
 from .params import Params
 from .render import PhotoRef, Renderer
@@ -203,11 +203,10 @@ class Session:
     # --- colour hints ------------------------------------------------------------------------
 
     def params_for(self, photo: Photo, params: Params | None) -> Params | None:
-        """`params` (the controls) for this photo: with its colour hints when the model follows
-        hints, without any otherwise (the hints are kept all the same)."""
+        """`params` (the controls) for this photo, with its colour hints (every model follows them)."""
         if params is None:
             return None
-        hints = self.hints.get(photo) if model_takes_hints(params.model) else ()
+        hints = self.hints.get(photo)
         return params if params.hints == hints else replace(params, hints=hints)
 
     # --- results and the supersede rule --------------------------------------------------------
