@@ -25,12 +25,11 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import torch
 
-from .hints import HINT_PATCH
-
 SIGMA = 4.0  # L* units: a step this big between neighbouring cells passes about 60% of a correction
 REACH = 10.0  # cells of an even 36-cell grid (val's 144-pixel photos) over which a correction fades
 REFERENCE_CELLS = 36  # the reach scales with the grid, so it is the same share of any photo
 LAMBDA = 1e4  # how hard the cells under a hint are held to its colour: all but exactly
+HELD_PATCH = 5  # side, in working pixels, of the square under a hint that is held to its colour
 NEIGHBOURS = ((0, 1, 1.0), (1, 0, 1.0), (1, 1, 2 ** -0.5), (1, -1, 2 ** -0.5))  # dy, dx, weight
 
 
@@ -41,10 +40,10 @@ def grid_cell(x: float, y: float, working: tuple[int, int], out_stride: int, gri
 
 
 def hint_footprint(hint, working: tuple[int, int], out_stride: int) -> tuple[slice, slice]:
-    """The cells of the output grid under the hint's square of HINT_PATCH working pixels (the
-    square the network is shown, models/hints.py): the hint holds its colour over all of them,
-    so that it shows as a patch of its colour rather than a dot."""
-    r = HINT_PATCH // 2
+    """The cells of the output grid under the hint's square of HELD_PATCH working pixels: the
+    hint holds its colour over all of them, so that it shows as a patch of its colour rather
+    than a dot."""
+    r = HELD_PATCH // 2
     spans = []
     for frac, size in ((hint.y, working[0]), (hint.x, working[1])):
         centre = min(size - 1, int(frac * size))

@@ -16,7 +16,7 @@ HINT_CHANNELS = 3  # a, b, mask
 NONE_SHARE = 0.25  # photos trained with no hint at all: the automatic case stays as good
 GEOMETRIC_P = 1 / 8  # otherwise 1, 2, 3... points with P(n) = p (1 - p)^(n - 1): mean 8
 MAX_POINTS = 40
-PATCH_SIZES = (1, 3, 5, 7)  # the app places 5 x 5 (HINT_PATCH); a spread teaches scale
+PATCH_SIZES = (1, 3, 5, 7)  # the app places 3 x 3 (HINT_PATCH); a spread teaches scale
 
 
 def hint_counts(batch: int, gen: torch.Generator) -> list[int]:
