@@ -577,3 +577,36 @@ def test_hint_inputs_learn_faster_than_the_trained_net_they_join():
     obj = OBJECTIVES["regression"](hinted, cfg.loss, cfg.lr)
     obj.train_step(L, ab, None, hints)
     assert hinted.net.hint_in.weight.abs().sum() > 0  # the hints are learnt from
+
+
+def test_the_spread_in_the_loss_is_differentiable_and_holds_the_hinted_cells():
+    """--hint-spread: the loss is taken after the spread along edges; its gradient (one more
+    solve) matches finite differences, and a hinted cell takes the hint's colour."""
+    from colorizer_app.training.spread_loop import _Spread, held_from_planes, spread_in_loop
+
+    torch.manual_seed(0)
+    planes = torch.zeros(2, 3, 32, 32)
+    planes[0, :, 8:12, 8:12] = torch.tensor([30.0, -20.0, 1.0])[:, None, None]  # cell (2, 2), whole
+    L = torch.rand(2, 1, 32, 32) * 100
+    pred = torch.randn(2, 2, 8, 8) * 10
+    out = spread_in_loop(pred, L, planes)
+    assert out[0, :, 2, 2].tolist() == pytest.approx([30.0, -20.0], abs=0.1)
+    assert torch.equal(out[1], pred[1])  # no hints: unchanged
+    guide = torch.nn.functional.avg_pool2d(L, 4)[:, 0].double()
+    held, target = held_from_planes(planes, 4)
+    p = (torch.randn(2, 2, 8, 8, dtype=torch.float64) * 10).requires_grad_()
+    assert torch.autograd.gradcheck(lambda x: _Spread.apply(x, guide, held.double(), target.double()), (p,),
+                                    eps=1e-6, atol=1e-4)
+
+
+def test_cli_trains_with_the_spread_in_the_loss_and_refuses_it_without_hints(tmp_path, app_dirs, capsys):
+    folder = tmp_path / "photos"
+    write_photo_folder(folder)
+    out = tmp_path / "hs.safetensors"
+    assert cli_main(["train", "--model", "regression", "--hints", "--hint-spread", "--data", str(folder),
+                     "--out", str(out), *COMMON]) == 0
+    assert out.exists()
+    capsys.readouterr()
+    assert cli_main(["train", "--model", "regression", "--hint-spread", "--data", str(folder),
+                     "--out", str(tmp_path / "no.safetensors"), *COMMON]) == 2
+    assert "--hint-spread" in capsys.readouterr().err

@@ -62,6 +62,10 @@ def add_parser(sub) -> None:
     p.add_argument("--hints", action="store_true",
                    help="teach the net to follow colour hints (Zhang et al. 2017): it gets hint inputs, "
                         "which start out ignored when growing from --init")
+    p.add_argument("--hint-spread", action="store_true",
+                   help="with hints (regression): take the loss after the spread along edges that "
+                        "follows the network in the app (models/hint_spread.py), so the hint inputs "
+                        "learn what the spread leaves undone")
     p.set_defaults(func=run)
 
 
@@ -130,6 +134,10 @@ def run(args) -> int:
     say = (lambda m: tqdm.write(m)) if rank == 0 else (lambda m: None)
     try:
         model = _init_model(args)
+        if args.hint_spread and (args.model != "regression" or not model.net.spec.hint_channels):
+            print("error: --hint-spread trains the hint inputs of a regression net: use it with "
+                  "--model regression and --hints (or an --init model that has them)", file=sys.stderr)
+            return 2
         crop = args.crop - args.crop % NetSpec.stride
         size = photo_size(crop)
         say(f"reading photos from {args.data} ...")
@@ -156,7 +164,7 @@ def run(args) -> int:
         loss = LossConfig(regression_loss=args.loss, rarity_weighted=args.rarity_weighted,
                           rebalance_lambda=args.rebalance_lambda, l1_weight=args.l1_weight,
                           d_warmup=args.d_warmup, temperature=args.temperature,
-                          aux_weight=args.aux_weight)
+                          aux_weight=args.aux_weight, hint_spread=args.hint_spread)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,

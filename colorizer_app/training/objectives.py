@@ -18,6 +18,7 @@ from ..defaults import DEFAULT_TEMPERATURE
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
 from ..models.networks import HINT_PREFIX, DiscSpec, PatchDiscriminator
+from .spread_loop import spread_in_loop
 
 
 @dataclass
@@ -29,6 +30,7 @@ class LossConfig:
     d_warmup: int = 0  # gan: steps training only the discriminator
     temperature: float = DEFAULT_TEMPERATURE  # classification: decoding for validation
     aux_weight: float = 0.01  # the auxiliary "what is this photo" head, where the net has one
+    hint_spread: bool = False  # regression with hints: the loss is taken after the spread along edges
 
 
 HINT_LR_GAIN = 10.0  # the hint inputs start at zero beside a trained net: they learn this much faster
@@ -151,6 +153,8 @@ class RegressionObjective(Objective):
 
     def train_step(self, L, ab, labels=None, hints=None):
         pred, aux_loss = self.forward_train(L, labels, hints)
+        if hints is not None and self.cfg.hint_spread:
+            pred = spread_in_loop(pred, L, hints)
         target = downsample_ab(ab, L.shape[-1] // pred.shape[-1])
         loss = self.loss(pred, target)
         out = {"loss": loss.item()}
