@@ -21,7 +21,6 @@ from ..models.registry import ModelEntry
 from ..session import jobs
 from ..session.params import Params
 from ..session.photos import Photo
-from .wording import model_title
 from .workers import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -295,10 +294,9 @@ class HintController(QObject):
         if self.selected is not None and self.selected >= len(hints):
             self.selected = None
         markers = [(h.x, h.y, QColor(h.hex())) for h in hints]
-        followers = {model_title(e) for e in self.window.compare_entries()}  # every model follows hints
         t = self._target
         pending = (t[1], t[2]) if self.active and t is not None and t[0] == "new" and self.panel.isVisible() else None
-        self.viewer.set_hint_markers(markers, self.selected, self.active, followers, pending)
+        self.viewer.set_hint_markers(markers, self.selected, self.active, pending)
 
     def photo_changed(self) -> None:
         self.selected = None

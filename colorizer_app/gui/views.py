@@ -71,7 +71,6 @@ class PhotoViewer(QWidget):
         self._markers: list = []  # colour hints [(x, y, QColor)], drawn on the panes that show colour
         self._selected_marker: int | None = None
         self._hint_mode = False
-        self._hint_captions: set[str] = set()  # compare mode: the models whose panes show hint markers
         self._pending_marker: tuple[float, float] | None = None  # a hint being placed
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -135,13 +134,12 @@ class PhotoViewer(QWidget):
     # --- colour hints -------------------------------------------------------------------------
 
     def set_hint_markers(self, markers: list, selected: int | None = None, hint_mode: bool = False,
-                         compare_captions: set[str] | frozenset = frozenset(),
                          pending: tuple[float, float] | None = None) -> None:
         """The photo's colour hints [(x, y, QColor)] as markers on the panes that show colour
         (never on the original): split mode right of the divider, the colour pane side by side,
-        and in compare mode the panes of the models named in `compare_captions`."""
+        and in compare mode every model's pane (every model follows hints)."""
         self._markers, self._selected_marker = list(markers), selected
-        self._hint_mode, self._hint_captions = bool(hint_mode), set(compare_captions)
+        self._hint_mode = bool(hint_mode)
         self._pending_marker = pending
         self._apply_markers()
 
@@ -156,7 +154,7 @@ class PhotoViewer(QWidget):
         if self._mode == "side_by_side":
             return "all" if pane.caption() == "Colour" else None
         if self._mode == "compare" and self._compare:
-            return "all" if pane.caption() in self._hint_captions else None
+            return "all" if pane.caption() in self._compare else None
         return None
 
     def _apply_markers(self) -> None:

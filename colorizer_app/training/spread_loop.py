@@ -10,13 +10,10 @@ firmly as its share of hinted pixels, to the mean hinted colour over it.
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 import torch
 import torch.nn.functional as F
 
-from ..models.hint_spread import LAMBDA, REACH, REFERENCE_CELLS, SIGMA, _graph_laplacian
+from ..models.hint_spread import LAMBDA, factor_system, fade
 
 
 def held_from_planes(planes: torch.Tensor, out_stride: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -31,16 +28,14 @@ class _Spread(torch.autograd.Function):
     def forward(ctx, ab, guide, held, target):
         B, _, h, w = ab.shape
         out = ab.detach().clone()
-        mu = (REFERENCE_CELLS / (REACH * min(h, w))) ** 2
+        mu = fade((h, w))
         factors = []
         for i in range(B):
             hw = held[i].double().numpy().ravel()
             if not hw.any():
                 factors.append(None)
                 continue
-            system = (_graph_laplacian(guide[i].double().numpy(), SIGMA) + sp.diags(mu + hw)).tocsc()
-            lu = spla.splu(system, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                           options={"SymmetricMode": True})
+            lu = factor_system(guide[i].double().numpy(), mu + hw)
             rhs = hw[:, None] * (target[i] - ab[i].detach()).double().reshape(2, -1).numpy().T
             out[i] += torch.from_numpy(lu.solve(rhs).T.reshape(2, h, w)).to(out.dtype)
             factors.append(lu)
