@@ -610,3 +610,40 @@ def test_cli_trains_with_the_spread_in_the_loss_and_refuses_it_without_hints(tmp
     assert cli_main(["train", "--model", "regression", "--hint-spread", "--data", str(folder),
                      "--out", str(tmp_path / "no.safetensors"), *COMMON]) == 2
     assert "--hint-spread" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("weight, faded", [(0.0, True), (1.0, False)])
+def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
+    """Two photos look the same in gray but one is red, the other green (the hue is a coin toss):
+    L2 alone settles on gray, the mean; with --chroma-weight the colour keeps much of its strength,
+    along the direction the mean leans to."""
+    from colorizer_app.training.objectives import OBJECTIVES
+
+    model = new_model("regression", {"widths": (8, 8, 16), "blocks": 2})
+    obj = OBJECTIVES["regression"](model, LossConfig(chroma_weight=weight), 1e-3)
+    target = torch.tensor([[40.0, 20.0], [-38.0, -20.0]])[:, :, None, None]  # red-ish, green-ish
+    p = torch.tensor([[1.0, 1.0]])[:, :, None, None].requires_grad_()
+    opt = torch.optim.Adam([p], lr=0.5)
+    for _ in range(400):
+        opt.zero_grad()
+        obj.loss(p.expand(2, 2, 1, 1), target).backward()
+        opt.step()
+    strength = p.detach().norm().item()
+    truth_strength = target.norm(dim=1).mean().item()
+    if faded:
+        assert strength < 2.0  # the mean, (1, 0): nearly gray
+    else:
+        assert strength > 0.4 * truth_strength
+
+
+def test_cli_trains_with_the_chroma_term_and_refuses_it_for_other_families(tmp_path, app_dirs, capsys):
+    folder = tmp_path / "photos"
+    write_photo_folder(folder)
+    out = tmp_path / "ch.safetensors"
+    assert cli_main(["train", "--model", "regression", "--chroma-weight", "0.5", "--data", str(folder),
+                     "--out", str(out), *COMMON]) == 0
+    assert load_model(out).family == "regression"
+    capsys.readouterr()
+    assert cli_main(["train", "--model", "gan", "--chroma-weight", "0.5", "--data", str(folder),
+                     "--out", str(tmp_path / "no.safetensors"), *COMMON]) == 2
+    assert "--chroma-weight" in capsys.readouterr().err

@@ -40,6 +40,9 @@ def add_parser(sub) -> None:
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--loss", choices=("l2", "smooth_l1"), default="l2", help="regression loss")
     p.add_argument("--rarity-weighted", action="store_true", help="regression: rebalance rare colours")
+    p.add_argument("--chroma-weight", type=float, default=0.0,
+                   help="regression: weight of a term pulling each pixel's colour strength toward the "
+                        "truth's (L2 alone fades colours whose hue is uncertain)")
     p.add_argument("--rebalance-lambda", type=float, default=0.5)
     p.add_argument("--l1-weight", type=float, default=100.0, help="gan: weight of the L1 term")
     p.add_argument("--d-warmup", type=int, default=0, help="gan: discriminator-only steps first")
@@ -138,6 +141,10 @@ def run(args) -> int:
             print("error: --hint-spread trains the hint inputs of a regression net: use it with "
                   "--model regression and --hints (or an --init model that has them)", file=sys.stderr)
             return 2
+        if args.chroma_weight and args.model != "regression":
+            print("error: --chroma-weight is a term of the regression loss: use it with --model regression",
+                  file=sys.stderr)
+            return 2
         crop = args.crop - args.crop % NetSpec.stride
         size = photo_size(crop)
         say(f"reading photos from {args.data} ...")
@@ -164,7 +171,8 @@ def run(args) -> int:
         loss = LossConfig(regression_loss=args.loss, rarity_weighted=args.rarity_weighted,
                           rebalance_lambda=args.rebalance_lambda, l1_weight=args.l1_weight,
                           d_warmup=args.d_warmup, temperature=args.temperature,
-                          aux_weight=args.aux_weight, hint_spread=args.hint_spread)
+                          aux_weight=args.aux_weight, hint_spread=args.hint_spread,
+                          chroma_weight=args.chroma_weight)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,

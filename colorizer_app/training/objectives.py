@@ -31,8 +31,10 @@ class LossConfig:
     temperature: float = DEFAULT_TEMPERATURE  # classification: decoding for validation
     aux_weight: float = 0.01  # the auxiliary "what is this photo" head, where the net has one
     hint_spread: bool = False  # regression with hints: the loss is taken after the spread along edges
+    chroma_weight: float = 0.0  # regression: also pull each pixel's chroma toward the truth's
 
 
+CHROMA_EPS = 1e-4  # in the loss's scaled ab units: keeps the gradient finite at gray
 HINT_LR_GAIN = 10.0  # the hint inputs start at zero beside a trained net: they learn this much faster
 
 
@@ -44,6 +46,11 @@ def param_groups(net: nn.Module) -> list[dict]:
     if not hint:
         return [{"params": rest}]
     return [{"params": rest}, {"params": hint, "lr_gain": HINT_LR_GAIN}]
+
+
+def chroma(ab: torch.Tensor) -> torch.Tensor:
+    """(N, 2, H, W) -> (N, H, W) colour strength sqrt(a^2 + b^2), smooth at gray."""
+    return (ab.square().sum(1) + CHROMA_EPS).sqrt()
 
 
 def set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -144,6 +151,10 @@ class RegressionObjective(Objective):
             per_px = F.smooth_l1_loss(p, t, reduction="none", beta=0.1).sum(1)
         else:
             per_px = (p - t).square().sum(1)
+        if self.cfg.chroma_weight:
+            # L2 alone predicts the mean colour, which fades where the hue is uncertain; this pulls
+            # the strength of the colour (not its hue) toward the truth's strength.
+            per_px = per_px + self.cfg.chroma_weight * (chroma(p) - chroma(t)).square()
         if self.weights is not None:
             flat = target.permute(0, 2, 3, 1).reshape(-1, 2)
             # the bins and weights are made on the CPU; the batch may be on CUDA
