@@ -29,12 +29,15 @@ job() {  # name args...
 # and sees simulated old-scan damage. The shipped regression is already grown (extra_blocks 4) and
 # takes colour hints (hint_channels 3, issue 14): its job goes on learning them from simulated hints
 # (the trainer adds them for any net with hint inputs), and the gans started from it take hints too.
+# The two classification jobs are the sixth session's recipe (rebalancing 0.6 and 0.9, then
+# average_weights.py plain vivid --alpha 0.4); the shipped one is already grown, so
+# --extra-blocks 4 keeps its size.
 COMMON="--aux --degrade 0.2"
 job regression --model regression --init weights/regression.safetensors --hints --batch 256 --lr 7e-4 --warmup 100 $COMMON
 job cls_rebalanced --model classification --init weights/classification.safetensors --extra-blocks 4 \
-    --batch 256 --lr 5e-4 --warmup 100 --rebalance-lambda 0.5 --aux-weight 0.3 $COMMON
+    --batch 256 --lr 5e-4 --warmup 100 --rebalance-lambda 0.6 --aux-weight 0.3 $COMMON
 job cls_plain --model classification --init weights/classification.safetensors --extra-blocks 4 \
-    --batch 256 --lr 5e-4 --warmup 100 --rebalance-lambda 1.0 --aux-weight 0.3 $COMMON
+    --batch 256 --lr 5e-4 --warmup 100 --rebalance-lambda 0.9 --aux-weight 0.3 $COMMON
 for w in 10 30; do
   job gan_l1_$w --model gan --init weights/regression.safetensors --batch 128 --lr 2e-4 --warmup 100 \
       --d-warmup 300 --l1-weight $w --aux-weight 0.3 $COMMON
