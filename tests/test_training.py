@@ -599,19 +599,6 @@ def test_the_spread_in_the_loss_is_differentiable_and_holds_the_hinted_cells():
                                     eps=1e-6, atol=1e-4)
 
 
-def test_cli_trains_with_the_spread_in_the_loss_and_refuses_it_without_hints(tmp_path, app_dirs, capsys):
-    folder = tmp_path / "photos"
-    write_photo_folder(folder)
-    out = tmp_path / "hs.safetensors"
-    assert cli_main(["train", "--model", "regression", "--hints", "--hint-spread", "--data", str(folder),
-                     "--out", str(out), *COMMON]) == 0
-    assert out.exists()
-    capsys.readouterr()
-    assert cli_main(["train", "--model", "regression", "--hint-spread", "--data", str(folder),
-                     "--out", str(tmp_path / "no.safetensors"), *COMMON]) == 2
-    assert "--hint-spread" in capsys.readouterr().err
-
-
 @pytest.mark.parametrize("weight, faded", [(0.0, True), (1.0, False)])
 def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
     """Two photos look the same in gray but one is red, the other green (the hue is a coin toss):
@@ -636,14 +623,20 @@ def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
         assert strength > 0.4 * truth_strength
 
 
-def test_cli_trains_with_the_chroma_term_and_refuses_it_for_other_families(tmp_path, app_dirs, capsys):
+@pytest.mark.parametrize("flag, accepted, refused", [
+    (["--hint-spread"], ["--model", "regression", "--hints"], ["--model", "regression"]),  # no hint inputs
+    (["--chroma-weight", "0.5"], ["--model", "regression"], ["--model", "gan"]),  # not the regression loss
+])
+def test_cli_loss_options_train_where_they_apply_and_are_refused_elsewhere(flag, accepted, refused, tmp_path,
+                                                                          app_dirs, capsys):
+    """--hint-spread needs a regression net with hint inputs, --chroma-weight the regression loss."""
     folder = tmp_path / "photos"
     write_photo_folder(folder)
-    out = tmp_path / "ch.safetensors"
-    assert cli_main(["train", "--model", "regression", "--chroma-weight", "0.5", "--data", str(folder),
-                     "--out", str(out), *COMMON]) == 0
+    out = tmp_path / "ok.safetensors"
+    assert cli_main(["train", *accepted, *flag, "--data", str(folder), "--out", str(out), *COMMON]) == 0
     assert load_model(out).family == "regression"
     capsys.readouterr()
-    assert cli_main(["train", "--model", "gan", "--chroma-weight", "0.5", "--data", str(folder),
+    assert cli_main(["train", *refused, *flag, "--data", str(folder),
                      "--out", str(tmp_path / "no.safetensors"), *COMMON]) == 2
-    assert "--chroma-weight" in capsys.readouterr().err
+    assert flag[0] in capsys.readouterr().err
+    assert not (tmp_path / "no.safetensors").exists()
