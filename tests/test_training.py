@@ -553,6 +553,34 @@ def test_crop_sampler_cuts_whole_windows_with_flips_and_labels():
     assert b[..., 0].max() < s and b[..., 1].max() < s
 
 
+def test_zoomed_crops_are_enlarged_windows_of_one_photo():
+    """With zoom, each crop is a square of crop / z photo pixels (1 <= z <= zoom) resized to the
+    crop: on a photo whose pixels encode (row, column), the rows and columns of a crop climb by
+    1 / z per pixel (or fall, mirrored), evenly, and one photo fills each crop."""
+    n, s, crop, zoom = 5, 40, 24, 2.0
+    rows, cols = np.mgrid[0:s, 0:s]
+    images = np.stack([np.stack([rows * 6, cols * 6, np.full_like(rows, i)], -1) for i in range(n)]).astype(np.uint8)
+    photos = PhotoSet(images, [f"p{i}" for i in range(n)], labels=np.arange(n))
+    sampler = data_mod.CropSampler(photos, crop, batch=64, seed=3, zoom=zoom)
+    batch, labels = sampler.next_with_labels()
+    assert batch.shape == (64, crop, crop, 3) and batch.dtype == torch.uint8
+    b = batch.double()
+    row_span = (b[:, -1, :, 0] - b[:, 0, :, 0]).mean(1) / 6  # photo rows from the first crop row to the last
+    col_span = (b[:, :, -1, 1] - b[:, :, 0, 1]).mean(1) / 6
+    z = (crop - 1) / row_span
+    assert (z > 1 - 0.05).all() and (z < zoom + 0.05).all()
+    assert torch.allclose(col_span.abs(), row_span, atol=0.2)  # square, not stretched
+    assert 10 < int((col_span < 0).sum()) < 54  # mirrored about half the time
+    assert (z > 1.4).sum() > 10 and (z < 1.4).sum() > 10  # factors spread over the range
+    steps = (b[:, 1:, :, 0] - b[:, :-1, :, 0]) / 6
+    assert (steps - 1 / z[:, None, None]).abs().max() < 0.2  # evenly, no jumps
+    assert torch.equal(batch[..., 2].long(), labels[:, None, None].expand(-1, crop, crop))
+    again = data_mod.CropSampler(photos, crop, batch=64, seed=3, zoom=zoom).next_with_labels()[0]
+    assert torch.equal(batch, again)  # reproducible from the seed
+    with pytest.raises(ValueError, match="zoom"):
+        data_mod.CropSampler(photos, crop, batch=4, zoom=0.5)
+
+
 def test_hint_inputs_learn_faster_than_the_trained_net_they_join():
     """The zero-initialised hint inputs get their own parameter group with a learning-rate gain,
     and a training step with hints moves them from zero."""
@@ -623,20 +651,22 @@ def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
         assert strength > 0.4 * truth_strength
 
 
-@pytest.mark.parametrize("flag, accepted, refused", [
-    (["--hint-spread"], ["--model", "regression", "--hints"], ["--model", "regression"]),  # no hint inputs
-    (["--chroma-weight", "0.5"], ["--model", "regression"], ["--model", "gan"]),  # not the regression loss
+@pytest.mark.parametrize("accepted, refused", [
+    (["--model", "regression", "--hints", "--hint-spread"], ["--model", "regression", "--hint-spread"]),  # no hint inputs
+    (["--model", "regression", "--chroma-weight", "0.5"], ["--model", "gan", "--chroma-weight", "0.5"]),  # not its loss
+    (["--model", "classification", "--zoom", "1.8"], ["--model", "classification", "--zoom", "0.5"]),  # shrinks
 ])
-def test_cli_loss_options_train_where_they_apply_and_are_refused_elsewhere(flag, accepted, refused, tmp_path,
-                                                                          app_dirs, capsys):
-    """--hint-spread needs a regression net with hint inputs, --chroma-weight the regression loss."""
+def test_cli_training_options_are_taken_where_they_apply_and_refused_elsewhere(accepted, refused, tmp_path,
+                                                                               app_dirs, capsys):
+    """--hint-spread needs a regression net with hint inputs, --chroma-weight the regression loss,
+    --zoom a factor that enlarges. A refused run says which option and writes nothing."""
     folder = tmp_path / "photos"
     write_photo_folder(folder)
     out = tmp_path / "ok.safetensors"
-    assert cli_main(["train", *accepted, *flag, "--data", str(folder), "--out", str(out), *COMMON]) == 0
-    assert load_model(out).family == "regression"
+    assert cli_main(["train", *accepted, "--data", str(folder), "--out", str(out), *COMMON]) == 0
+    assert load_model(out).family == accepted[1]
     capsys.readouterr()
-    assert cli_main(["train", *refused, *flag, "--data", str(folder),
+    assert cli_main(["train", *refused, "--data", str(folder),
                      "--out", str(tmp_path / "no.safetensors"), *COMMON]) == 2
-    assert flag[0] in capsys.readouterr().err
+    assert refused[2] in capsys.readouterr().err
     assert not (tmp_path / "no.safetensors").exists()

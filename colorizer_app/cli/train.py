@@ -62,6 +62,9 @@ def add_parser(sub) -> None:
     p.add_argument("--aux-weight", type=float, default=0.01, help="weight of the auxiliary loss")
     p.add_argument("--degrade", type=float, default=0.0,
                    help="share of photos given old-scan damage (blur, fading, grain, scratches) in the input")
+    p.add_argument("--zoom", type=float, default=1.0,
+                   help="enlarge each training crop by a random factor up to this (1: never), so the net "
+                        "also learns scenes at the larger scale a user's photo has at the working size")
     p.add_argument("--hints", action="store_true",
                    help="teach the net to follow colour hints (Zhang et al. 2017): it gets hint inputs, "
                         "which start out ignored when growing from --init")
@@ -145,6 +148,9 @@ def run(args) -> int:
             print("error: --chroma-weight is a term of the regression loss: use it with --model regression",
                   file=sys.stderr)
             return 2
+        if args.zoom < 1.0:
+            print(f"error: --zoom {args.zoom}: the crops can only be enlarged (use 1 or more)", file=sys.stderr)
+            return 2
         crop = args.crop - args.crop % NetSpec.stride
         size = photo_size(crop)
         say(f"reading photos from {args.data} ...")
@@ -177,7 +183,7 @@ def run(args) -> int:
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,
                           val_every=args.val_every, val_images=args.val_images, loss=loss,
-                          max_minutes=args.minutes, degrade=args.degrade)
+                          max_minutes=args.minutes, degrade=args.degrade, zoom=args.zoom)
         meta = {
             "name": args.name or args.out.stem,
             "command": "colorizer-cli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),

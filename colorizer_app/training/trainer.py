@@ -53,6 +53,7 @@ class TrainConfig:
     max_minutes: float | None = None  # time budget: the run ends at `steps` or here, whichever first
     keep_resume: bool = True  # False: a stopped run leaves no file behind (the app's cancel)
     degrade: float = 0.0  # share of training photos given old-scan damage (blur, fading, grain, scratches)
+    zoom: float = 1.0  # crops enlarged by up to this factor (data.CropSampler): scenes at a user's photo's scale
     loss: LossConfig = field(default_factory=LossConfig)
 
 
@@ -136,7 +137,7 @@ class Trainer:
         for m in self.objective.modules().values():
             m.to(self.device).train()
         self.sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed * 1000 + self.rank,
-                                   device=self.device)
+                                   device=self.device, zoom=cfg.zoom)
         self.use_bf16 = bf16_supported(self.device) if cfg.bf16 is None else cfg.bf16
 
     @property
