@@ -32,7 +32,9 @@ job() {  # name args...
 # The two classification jobs are the sixth session's recipe (rebalancing 0.6 and 0.9, then
 # average_weights.py plain vivid --alpha 0.4); the shipped one is already grown, so
 # --extra-blocks 4 keeps its size.
-COMMON="--aux --degrade 0.2"
+# Every job sees crops enlarged up to 2.5x (--zoom, seventh session): the pool's photos are 144 px,
+# the app works at 256, and a net trained on the pool's scale alone loses about 1 dB there.
+COMMON="--aux --degrade 0.2 --zoom 2.5"
 job regression --model regression --init weights/regression.safetensors --hints --batch 256 --lr 7e-4 --warmup 100 $COMMON
 job cls_rebalanced --model classification --init weights/classification.safetensors --extra-blocks 4 \
     --batch 256 --lr 5e-4 --warmup 100 --rebalance-lambda 0.6 --aux-weight 0.3 $COMMON
