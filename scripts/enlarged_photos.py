@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from colorizer_app.imaging.io import iter_image_files
+from colorizer_app.imaging.io import ImageError, iter_image_files, load_image
 
 
 def main() -> None:
@@ -30,14 +30,19 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     files = sorted(iter_image_files([args.folder]))[::args.every]
+    written = 0
     for f in files:
-        with Image.open(f) as im:
-            im = im.convert("RGB")
-            scale = args.size / min(im.size)
-            size = (round(im.width * scale), round(im.height * scale))
-            name = "_".join(f.relative_to(args.folder).with_suffix(".png").parts)
-            im.resize(size, Image.LANCZOS).save(args.out / name)
-    print(f"wrote {len(files)} photos to {args.out} (short side {args.size} px)")
+        try:  # decoded as eval decodes its photos: upright, alpha on white, 8-bit
+            im = Image.fromarray(load_image(f).pixels).convert("RGB")
+        except ImageError as e:
+            print(f"skipped: {e}")
+            continue
+        scale = args.size / min(im.size)
+        size = (round(im.width * scale), round(im.height * scale))
+        name = "_".join(f.relative_to(args.folder).with_suffix(".png").parts)
+        im.resize(size, Image.LANCZOS).save(args.out / name)
+        written += 1
+    print(f"wrote {written} photos to {args.out} (short side {args.size} px)")
 
 
 if __name__ == "__main__":
