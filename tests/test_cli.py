@@ -115,7 +115,9 @@ def test_eval_prints_model_and_baseline(tiny_models, tmp_path, capsys):
     base = figures["grayscale baseline"]
     assert base["count"] == 3
     assert base["colourfulness"] < 1.0 and 0 < base["auc"] < 1
-    assert set(figures["regression"]) >= {"psnr", "ssim", "colourfulness", "auc", "ciede2000"}
+    assert set(figures["regression"]) >= {"psnr", "ssim", "colourfulness", "auc", "ciede2000",
+                                          "wrong_colour", "cast_a", "cast_b"}
+    assert "cast a, b" in out and "bluer" in out  # the column and what its signs mean
 
 
 def test_info_lists_models_and_devices(tiny_models, capsys):

@@ -17,6 +17,7 @@ from colorizer_app.imaging.metrics import (
     MetricSummary,
     ab_error_auc,
     ciede2000,
+    colour_cast,
     wrong_colour_rate,
     colourfulness,
     format_table,
@@ -154,11 +155,13 @@ def test_accumulator_averages_two_images(photos):
     assert s.auc == pytest.approx(mean(ab_error_auc, lab=True))
     assert s.ciede2000 == pytest.approx(mean(ciede2000, lab=True))
     assert s.wrong_colour == pytest.approx(mean(wrong_colour_rate, lab=True))
+    assert s.cast_a == pytest.approx(mean(lambda p, t: colour_cast(p, t)[0], lab=True))
+    assert s.cast_b == pytest.approx(mean(lambda p, t: colour_cast(p, t)[1], lab=True))
     assert s.colourfulness == pytest.approx(np.mean([colourfulness(p) for p, _ in pairs]))
     assert s.colourfulness_true == pytest.approx(np.mean([colourfulness(t) for _, t in pairs]))
     assert s.colourfulness_ratio == pytest.approx(s.colourfulness / s.colourfulness_true)
     d = s.as_dict()
-    keys = {"psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour", "count"}
+    keys = {"psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour", "cast_a", "cast_b", "count"}
     assert set(d) == keys | {"colourfulness_ratio"}
     assert d["colourfulness_ratio"] == s.colourfulness_ratio
 
@@ -171,7 +174,7 @@ def test_accumulator_rejects_size_mismatch(photos):
 def test_colourfulness_ratio_zero_when_truth_grey():
     s = MetricSummary(
         psnr=30, ssim=0.9, colourfulness=5, colourfulness_true=0, auc=0.9, ciede2000=3,
-        wrong_colour=0.0, count=1
+        wrong_colour=0.0, cast_a=0.0, cast_b=0.0, count=1
     )
     assert s.colourfulness_ratio == 0.0
 
@@ -196,7 +199,7 @@ def test_format_table(photos):
     lines = text.splitlines()
     for name in rows:
         assert name in text
-    for col in ("PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "images", "% of truth)"):
+    for col in ("PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "cast a, b", "images", "% of truth)"):
         assert col in text
     assert len({len(line) for line in lines}) == 1  # aligned
     assert len(lines) == 2 + len(rows)
@@ -233,3 +236,25 @@ def test_wrong_colour_rate_matches_reference_and_spares_gray():
     faint[:12, :, 1] = 19.0
     assert wrong_colour_rate(blotch, gray) == pytest.approx(0.5)
     assert wrong_colour_rate(faint, gray) == 0.0
+
+
+def test_colour_cast_gives_the_direction_of_a_tint_against_skimage_lab():
+    """A photo tinted blue reads as a negative b, a sepia one as a positive b, checked against
+    scikit-image's own Lab of the two images; the truth itself and its mirror read (0, 0)."""
+    from skimage import data
+
+    true = data.astronaut()[::4, ::4]
+    true_lab = rgb2lab(true)
+    blue = np.clip(true.astype(int) + [-12, 0, 25], 0, 255).astype(np.uint8)
+    sepia = np.clip(true.astype(int) + [20, 8, -20], 0, 255).astype(np.uint8)
+    for tinted, sign in ((blue, -1), (sepia, +1)):
+        lab = rgb2lab(tinted)
+        a, b = colour_cast(lab, true_lab)
+        assert b == pytest.approx(np.mean(lab[..., 2] - true_lab[..., 2]))
+        assert a == pytest.approx(np.mean(lab[..., 1] - true_lab[..., 1]))
+        assert sign * b > 5
+    assert colour_cast(true_lab, true_lab) == (0.0, 0.0)
+    acc = MetricAccumulator()
+    acc.add(blue, true)
+    assert "cast a, b" in format_table({"blue": acc.summary()})
+    assert acc.summary().as_dict()["cast_b"] < -5

@@ -16,7 +16,7 @@ from ..engine import Colorizer
 from ..engine.colorizer import UPSAMPLERS
 from ..imaging.io import ImageError, iter_image_files, load_image
 from ..imaging.lab import lab_to_uint8, uint8_to_lab_batch
-from ..imaging.metrics import MetricAccumulator, MetricSummary, format_table
+from ..imaging.metrics import CAST_LEGEND, MetricAccumulator, MetricSummary, format_table
 from ..models import pipeline
 from ..models.checkpoint import CheckpointError
 from ..models.hints import sample_from_truth
@@ -192,6 +192,7 @@ def run(args) -> int:
         print(f"error: {args.data}: no colour photos to compare against", file=sys.stderr)
         return 2
     print(format_table(results))
+    print(CAST_LEGEND)
     if args.json:
         args.json.write_text(json.dumps({k: v.as_dict() for k, v in results.items()}, indent=2))
     return 0

@@ -71,6 +71,15 @@ def wrong_colour_rate(pred_lab: np.ndarray, true_lab: np.ndarray) -> float:
     return float(np.mean((err > WRONG_AB_ERROR) & (chroma > WRONG_CHROMA)))
 
 
+def colour_cast(pred_lab: np.ndarray, true_lab: np.ndarray) -> tuple[float, float]:
+    """Mean (a, b) of prediction minus truth: a tint over the whole photo, which the error
+    metrics do not show by direction (b < 0 bluer, b > 0 yellower or sepia; a < 0 greener, a > 0
+    redder). Gray on a neutral truth scores (0, 0); gray on a warm photo shows a negative b."""
+    diff = np.asarray(pred_lab, np.float64)[..., 1:] - np.asarray(true_lab, np.float64)[..., 1:]
+    a, b = diff.reshape(-1, 2).mean(0)
+    return float(a), float(b)
+
+
 def ciede2000(pred_lab: np.ndarray, true_lab: np.ndarray) -> float:
     """Mean CIEDE2000 colour difference of two Lab images (perceptual, unlike plain ab error)."""
     from skimage.color import deltaE_ciede2000
@@ -89,6 +98,8 @@ class MetricSummary:
     auc: float
     ciede2000: float
     wrong_colour: float
+    cast_a: float
+    cast_b: float
     count: int
 
     @property
@@ -101,7 +112,7 @@ class MetricSummary:
         return {**asdict(self), "colourfulness_ratio": self.colourfulness_ratio}
 
 
-_KEYS = ("psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour")
+_KEYS = ("psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour", "cast_a", "cast_b")
 
 
 class MetricAccumulator:
@@ -118,6 +129,7 @@ class MetricAccumulator:
         from skimage.color import rgb2lab
 
         pred_lab, true_lab = rgb2lab(pred_rgb), rgb2lab(true_rgb)
+        cast_a, cast_b = colour_cast(pred_lab, true_lab)
         values = {
             "psnr": psnr(pred_rgb, true_rgb),
             "ssim": ssim(pred_rgb, true_rgb),
@@ -126,6 +138,8 @@ class MetricAccumulator:
             "auc": ab_error_auc(pred_lab, true_lab),
             "ciede2000": ciede2000(pred_lab, true_lab),
             "wrong_colour": wrong_colour_rate(pred_lab, true_lab),
+            "cast_a": cast_a,
+            "cast_b": cast_b,
         }
         for key, value in values.items():
             self._sums[key] += value
@@ -139,7 +153,7 @@ class MetricAccumulator:
 
 def format_table(rows: dict[str, MetricSummary]) -> str:
     """A plain-text aligned table, one row per named model (e.g. "grayscale baseline")."""
-    header = ["model", "PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "images"]
+    header = ["model", "PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "cast a, b", "images"]
     body = [
         [
             name,
@@ -149,6 +163,7 @@ def format_table(rows: dict[str, MetricSummary]) -> str:
             f"{s.auc:.4f}",
             f"{s.ciede2000:.2f}",
             f"{100 * s.wrong_colour:.2f}%",
+            f"{s.cast_a:+.1f}, {s.cast_b:+.1f}",
             str(s.count),
         ]
         for name, s in rows.items()
@@ -161,3 +176,7 @@ def format_table(rows: dict[str, MetricSummary]) -> str:
     ]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
+
+
+CAST_LEGEND = ("cast a, b: the mean shift of the colours from the truth's, in Lab units; "
+               "b below 0 is bluer, above 0 yellower (sepia); a below 0 greener, above 0 redder")
