@@ -2,7 +2,8 @@
 
 PSNR and SSIM measure closeness to the true photo, but a grey (ab = 0) output already scores
 well on them, so colourfulness (does the output have colour at all?), the ab-error AuC of
-Zhang et al. 2016 and mean CIEDE2000 (perceptual colour difference) are reported beside them.
+Zhang et al. 2016, mean CIEDE2000 (perceptual colour difference), the wrong-colour rate
+(confident false colour) and the colour cast (which way the colours lean) are reported beside them.
 Everything is numpy / scikit-image on CPU so results do not depend on the model's device.
 """
 
@@ -112,7 +113,8 @@ class MetricSummary:
         return {**asdict(self), "colourfulness_ratio": self.colourfulness_ratio}
 
 
-_KEYS = ("psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour", "cast_a", "cast_b")
+_KEYS = ("psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour",
+         "cast_a", "cast_b")
 
 
 class MetricAccumulator:
@@ -153,7 +155,8 @@ class MetricAccumulator:
 
 def format_table(rows: dict[str, MetricSummary]) -> str:
     """A plain-text aligned table, one row per named model (e.g. "grayscale baseline")."""
-    header = ["model", "PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "cast a, b", "images"]
+    header = ["model", "PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "cast a, b",
+              "images"]
     body = [
         [
             name,
