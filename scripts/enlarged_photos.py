@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
-from colorizer_app.imaging.io import ImageError, iter_image_files, load_image
+from colorizer_app.imaging.io import ImageError, iter_image_files, load_image, save_image
 
 
 def main() -> None:
@@ -32,15 +33,15 @@ def main() -> None:
     files = sorted(iter_image_files([args.folder]))[::args.every]
     written = 0
     for f in files:
-        try:  # decoded as eval decodes its photos: upright, alpha on white, 8-bit
+        name = "_".join(f.relative_to(args.folder).with_suffix(".png").parts)
+        try:  # decoded as eval decodes its photos (upright, alpha on white, 8-bit); written atomically
             im = Image.fromarray(load_image(f).pixels).convert("RGB")
+            scale = args.size / min(im.size)
+            size = (round(im.width * scale), round(im.height * scale))
+            save_image(np.asarray(im.resize(size, Image.LANCZOS)), args.out / name, protected=[f])
         except ImageError as e:
             print(f"skipped: {e}")
             continue
-        scale = args.size / min(im.size)
-        size = (round(im.width * scale), round(im.height * scale))
-        name = "_".join(f.relative_to(args.folder).with_suffix(".png").parts)
-        im.resize(size, Image.LANCZOS).save(args.out / name)
         written += 1
     print(f"wrote {written} photos to {args.out} (short side {args.size} px)")
 
