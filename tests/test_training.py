@@ -581,6 +581,37 @@ def test_zoomed_crops_are_enlarged_windows_of_one_photo():
         data_mod.CropSampler(photos, crop, batch=4, zoom=0.5)
 
 
+def test_zoom_detail_sharpens_enlarged_crops_in_lightness_and_leaves_their_colours():
+    """`detail` gives an enlarged crop back fine detail: its lightness gains high-frequency energy,
+    more the more it was enlarged, while its colours (scikit-image's Lab) and its mean lightness
+    stay where they were. The crops' geometry is the same as without it, and a seed repeats it."""
+    from skimage.color import rgb2lab
+
+    photo = np.asarray(Image.fromarray(data.astronaut()).resize((96, 96), Image.LANCZOS))
+    photos = PhotoSet(photo[None].repeat(16, 0), [f"p{i}" for i in range(16)])
+    plain = data_mod.CropSampler(photos, 64, batch=16, seed=5, zoom=2.5).next_with_labels()[0]
+    sharp = data_mod.CropSampler(photos, 64, batch=16, seed=5, zoom=2.5, detail=1.5).next_with_labels()[0]
+    again = data_mod.CropSampler(photos, 64, batch=16, seed=5, zoom=2.5, detail=1.5).next_with_labels()[0]
+    assert torch.equal(sharp, again)
+    lab_plain = rgb2lab(plain.numpy())
+    lab_sharp = rgb2lab(sharp.numpy())
+
+    def high_pass_energy(L):  # mean squared 4-neighbour Laplacian per crop
+        lap = 4 * L[:, 1:-1, 1:-1] - L[:, :-2, 1:-1] - L[:, 2:, 1:-1] - L[:, 1:-1, :-2] - L[:, 1:-1, 2:]
+        return (lap ** 2).mean(axis=(1, 2))
+
+    gain = high_pass_energy(lab_sharp[..., 0]) / high_pass_energy(lab_plain[..., 0])
+    assert (gain > 1.2).mean() > 0.8  # sharper lightness in nearly every crop
+    barely = [data_mod.CropSampler(photos, 64, batch=16, seed=5, zoom=1.02, detail=d).next_with_labels()[0]
+              for d in (0.0, 1.5)]
+    assert np.abs(rgb2lab(barely[1].numpy())[..., 0] - rgb2lab(barely[0].numpy())[..., 0]).mean() < 0.3  # none at ~1x
+    d_ab = np.abs(lab_sharp[..., 1:] - lab_plain[..., 1:]).mean()
+    d_mean_L = np.abs(lab_sharp[..., 0].mean(axis=(1, 2)) - lab_plain[..., 0].mean(axis=(1, 2))).max()
+    assert d_ab < 1.5 and d_mean_L < 0.5  # colours and overall lightness stay
+    with pytest.raises(ValueError, match="detail"):
+        data_mod.CropSampler(photos, 64, batch=4, zoom=2.0, detail=-1.0)
+
+
 def test_hint_inputs_learn_faster_than_the_trained_net_they_join():
     """The zero-initialised hint inputs get their own parameter group with a learning-rate gain,
     and a training step with hints moves them from zero."""
@@ -655,6 +686,8 @@ def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
     (["--model", "regression", "--hints", "--hint-spread"], ["--model", "regression", "--hint-spread"]),  # no hint inputs
     (["--model", "regression", "--chroma-weight", "0.5"], ["--model", "gan", "--chroma-weight", "0.5"]),  # not its loss
     (["--model", "classification", "--zoom", "1.8"], ["--model", "classification", "--zoom", "0.5"]),  # shrinks
+    (["--model", "regression", "--zoom", "2", "--zoom-detail", "1.5"],
+     ["--model", "regression", "--zoom-detail", "1.5"]),  # nothing enlarged to sharpen
 ])
 def test_cli_training_options_are_taken_where_they_apply_and_refused_elsewhere(accepted, refused, tmp_path,
                                                                                app_dirs, capsys):

@@ -65,6 +65,9 @@ def add_parser(sub) -> None:
     p.add_argument("--zoom", type=float, default=1.0,
                    help="enlarge each training crop by a random factor up to this (1: never), so the net "
                         "also learns scenes at the larger scale a user's photo has at the working size")
+    p.add_argument("--zoom-detail", type=float, default=0.0,
+                   help="with --zoom: sharpen the enlarged crops and give them a little grain, more the more "
+                        "they were enlarged, so they look like a large photo brought down (0: off; 1.5 tried)")
     p.add_argument("--hints", action="store_true",
                    help="teach the net to follow colour hints (Zhang et al. 2017): it gets hint inputs, "
                         "which start out ignored when growing from --init")
@@ -151,6 +154,10 @@ def run(args) -> int:
         if args.zoom < 1.0:
             print(f"error: --zoom {args.zoom}: the crops can only be enlarged (use 1 or more)", file=sys.stderr)
             return 2
+        if args.zoom_detail < 0.0 or (args.zoom_detail > 0.0 and args.zoom <= 1.0):
+            print(f"error: --zoom-detail {args.zoom_detail}: it sharpens enlarged crops, so it needs --zoom above 1 "
+                  "and a value of 0 or more", file=sys.stderr)
+            return 2
         crop = args.crop - args.crop % NetSpec.stride
         size = photo_size(crop)
         say(f"reading photos from {args.data} ...")
@@ -183,7 +190,7 @@ def run(args) -> int:
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,
                           val_every=args.val_every, val_images=args.val_images, loss=loss,
-                          max_minutes=args.minutes, degrade=args.degrade, zoom=args.zoom)
+                          max_minutes=args.minutes, degrade=args.degrade, zoom=args.zoom, zoom_detail=args.zoom_detail)
         meta = {
             "name": args.name or args.out.stem,
             "command": "colorizer-cli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),

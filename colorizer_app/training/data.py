@@ -26,6 +26,7 @@ from ..imaging.lab import uint8_to_lab_batch
 from ..models.networks import NetSpec
 from .labels import labels_for
 
+DETAIL_GRAIN = 2.0  # gray levels (of 255) of grain per unit of CropSampler's `detail`, before the 1 - 1/z ramp
 GRAY_CHROMA = 2.0  # mean ab chroma below this: a gray (or nearly gray) photo, useless for training
 CACHE_VERSION = 2
 
@@ -180,17 +181,24 @@ class CropSampler:
     square of the photo, resized to `crop`. The pool's photos are small (144 px), while the app
     works on a user's photo at 256 px, where the same scene is up to 1.8x larger in pixels; a
     network that saw only the pool's scale loses about 1 dB on photos shown to it larger.
+
+    An enlarged crop is soft, where a large photo brought down to the working size is sharp and
+    textured. `detail` > 0 gives it back some of that: an unsharp mask and a little grain on its
+    gray, both growing with the crop's own factor (none at 1x), so that softness stops telling
+    the network "this was enlarged".
     """
 
     def __init__(self, photos: PhotoSet, crop: int, batch: int, seed: int = 0,
-                 device: torch.device | str = "cpu", zoom: float = 1.0):
+                 device: torch.device | str = "cpu", zoom: float = 1.0, detail: float = 0.0):
         if len(photos) == 0:
             raise ValueError("no usable photos to train on")
         if crop > photos.size:
             raise ValueError(f"crop {crop} is larger than the cached photos ({photos.size})")
         if zoom < 1.0:
             raise ValueError(f"zoom must be at least 1 (got {zoom})")
-        self.zoom = float(zoom)
+        if detail < 0.0:
+            raise ValueError(f"detail must not be negative (got {detail})")
+        self.zoom, self.detail = float(zoom), float(detail)
         self.device = torch.device(device)
         self.images = torch.from_numpy(np.ascontiguousarray(photos.images)).to(self.device)
         self.labels = None if photos.labels is None else torch.from_numpy(photos.labels)
@@ -236,7 +244,31 @@ class CropSampler:
         photos = self.images[idx.to(self.device)].permute(0, 3, 1, 2).float()
         grid = F.affine_grid(theta, [b, 3, self.crop, self.crop], align_corners=False)
         out = F.grid_sample(photos, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        if self.detail > 0.0:
+            out = self._restore_detail(out, z)
         return out.round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+
+
+    def _restore_detail(self, out: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Add `detail` x (1 - 1/z) times the gray's high-pass (an unsharp mask, Gaussian sigma 1 px)
+        plus grain of DETAIL_GRAIN gray levels, equally to R, G and B, so lightness gains the detail
+        and the colours barely move."""
+        b = out.shape[0]
+        amount = (self.detail * (1.0 - 1.0 / z)).to(self.device)[:, None, None, None]
+        gray = out.mean(1, keepdim=True)
+        kernel = _gaussian_kernel(1.0).to(self.device)
+        pad = kernel.shape[-1] // 2
+        blurred = F.conv2d(F.pad(gray, (pad,) * 4, mode="reflect"), kernel)
+        grain = torch.randn(b, 1, self.crop, self.crop, generator=self.gen).to(self.device) * DETAIL_GRAIN
+        return out + amount * (gray - blurred + grain)
+
+
+def _gaussian_kernel(sigma: float) -> torch.Tensor:
+    r = math.ceil(2 * sigma)
+    x = torch.arange(-r, r + 1, dtype=torch.float32)
+    g = torch.exp(-x * x / (2 * sigma * sigma))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :])[None, None]
 
 
 def lab_batch(rgb: torch.Tensor, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:

@@ -54,6 +54,7 @@ class TrainConfig:
     keep_resume: bool = True  # False: a stopped run leaves no file behind (the app's cancel)
     degrade: float = 0.0  # share of training photos given old-scan damage (blur, fading, grain, scratches)
     zoom: float = 1.0  # crops enlarged by up to this factor (data.CropSampler): scenes at a user's photo's scale
+    zoom_detail: float = 0.0  # sharpening and grain given back to enlarged crops (data.CropSampler's `detail`)
     loss: LossConfig = field(default_factory=LossConfig)
 
 
@@ -137,7 +138,7 @@ class Trainer:
         for m in self.objective.modules().values():
             m.to(self.device).train()
         self.sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed * 1000 + self.rank,
-                                   device=self.device, zoom=cfg.zoom)
+                                   device=self.device, zoom=cfg.zoom, detail=cfg.zoom_detail)
         self.use_bf16 = bf16_supported(self.device) if cfg.bf16 is None else cfg.bf16
 
     @property
