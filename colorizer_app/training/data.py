@@ -24,6 +24,7 @@ from PIL import Image
 from ..imaging.io import ImageError, iter_image_files, load_image
 from ..imaging.lab import uint8_to_lab_batch
 from ..models.networks import NetSpec
+from .degrade import gaussian_blur
 from .labels import labels_for
 
 DETAIL_GRAIN = 2.0  # gray levels (of 255) of grain per unit of CropSampler's `detail`, before the 1 - 1/z ramp
@@ -248,7 +249,6 @@ class CropSampler:
             out = self._restore_detail(out, z)
         return out.round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous()
 
-
     def _restore_detail(self, out: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Add `detail` x (1 - 1/z) times the gray's high-pass (an unsharp mask, Gaussian sigma 1 px)
         plus grain of DETAIL_GRAIN gray levels, equally to R, G and B, so lightness gains the detail
@@ -256,19 +256,9 @@ class CropSampler:
         b = out.shape[0]
         amount = (self.detail * (1.0 - 1.0 / z)).to(self.device)[:, None, None, None]
         gray = out.mean(1, keepdim=True)
-        kernel = _gaussian_kernel(1.0).to(self.device)
-        pad = kernel.shape[-1] // 2
-        blurred = F.conv2d(F.pad(gray, (pad,) * 4, mode="reflect"), kernel)
+        blurred = gaussian_blur(gray, torch.ones(b, device=self.device), radius=2)
         grain = torch.randn(b, 1, self.crop, self.crop, generator=self.gen).to(self.device) * DETAIL_GRAIN
         return out + amount * (gray - blurred + grain)
-
-
-def _gaussian_kernel(sigma: float) -> torch.Tensor:
-    r = math.ceil(2 * sigma)
-    x = torch.arange(-r, r + 1, dtype=torch.float32)
-    g = torch.exp(-x * x / (2 * sigma * sigma))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :])[None, None]
 
 
 def lab_batch(rgb: torch.Tensor, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:

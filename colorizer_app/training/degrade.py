@@ -11,9 +11,8 @@ import torch
 import torch.nn.functional as F
 
 
-def _blur(L: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """Separable Gaussian blur with a per-photo sigma (0 leaves the photo as it is)."""
-    radius = 3
+def gaussian_blur(L: torch.Tensor, sigma: torch.Tensor, radius: int = 3) -> torch.Tensor:
+    """Separable Gaussian blur of (B, 1, H, W) with a per-photo sigma (0 leaves the photo as it is)."""
     x = torch.arange(-radius, radius + 1, device=L.device, dtype=L.dtype)
     s = sigma.clamp_min(1e-3)[:, None]
     k = torch.exp(-0.5 * (x[None] / s) ** 2)
@@ -44,7 +43,7 @@ def degrade_lightness(L: torch.Tensor, p: float, gen: torch.Generator | None = N
     n = x.shape[0]
     # blur (soft focus, a scan of a print), sigma 0..1.5 pixels, on about half
     sigma = rand(n) * 1.5 * (rand(n) < 0.5)
-    x = torch.where((sigma > 0.05)[:, None, None, None], _blur(x, sigma), x)
+    x = torch.where((sigma > 0.05)[:, None, None, None], gaussian_blur(x, sigma), x)
     # faded contrast and a lifted or sunk black point
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     contrast = 0.55 + 0.45 * rand(n, 1, 1, 1)
