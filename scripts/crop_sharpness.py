@@ -20,6 +20,7 @@ from skimage.color import rgb2lab
 
 from colorizer_app.imaging.io import ImageError, iter_image_files, load_image
 from colorizer_app.training.data import CropSampler, PhotoSet
+from enlarged_photos import rgb_at_short_side  # a sibling script: python puts scripts/ on the path
 
 CROP = 128
 
@@ -31,14 +32,8 @@ def detail_energy(rgb: np.ndarray) -> float:
     return float(np.median((lap ** 2).mean(axis=(1, 2))))
 
 
-def as_rgb(path: Path) -> Image.Image:
-    return Image.fromarray(load_image(path).pixels).convert("RGB")
-
-
 def centre_crop_at(path: Path, short: int = 256) -> np.ndarray:
-    im = as_rgb(path)
-    s = short / min(im.size)
-    a = np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS))
+    a = rgb_at_short_side(path, short)
     y, x = a.shape[0] // 2 - CROP // 2, a.shape[1] // 2 - CROP // 2
     return a[y:y + CROP, x:x + CROP]
 
@@ -58,7 +53,8 @@ def main() -> None:
                 print(f"skipped {e}")
         print(f"{folder} at 256 px, centre crops ({len(crops)}): {detail_energy(np.stack(crops)):.0f}")
     files = sorted(iter_image_files([args.pool], recursive=True))[::args.every]
-    photos = np.stack([np.asarray(as_rgb(f).resize((144, 144))) for f in files])
+    photos = np.stack([np.asarray(Image.fromarray(load_image(f).pixels).convert("RGB").resize((144, 144)))
+                       for f in files])
     pool = PhotoSet(photos, [str(f) for f in files])
     n = len(files)
     print(f"{args.pool} at 144 px, plain crops ({n}): {detail_energy(CropSampler(pool, CROP, n, seed=1).next_with_labels()[0].numpy()):.0f}")

@@ -22,6 +22,13 @@ from PIL import Image
 from colorizer_app.imaging.io import ImageError, iter_image_files, load_image, save_image
 
 
+def rgb_at_short_side(path: Path, size: int) -> np.ndarray:
+    """The photo decoded as eval decodes it (upright, alpha on white, 8-bit), RGB, short side `size` (Lanczos)."""
+    im = Image.fromarray(load_image(path).pixels).convert("RGB")
+    scale = size / min(im.size)
+    return np.asarray(im.resize((round(im.width * scale), round(im.height * scale)), Image.LANCZOS))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
@@ -34,11 +41,8 @@ def main() -> None:
     written = 0
     for f in files:
         name = "_".join(f.relative_to(args.folder).with_suffix(".png").parts)
-        try:  # decoded as eval decodes its photos (upright, alpha on white, 8-bit); written atomically
-            im = Image.fromarray(load_image(f).pixels).convert("RGB")
-            scale = args.size / min(im.size)
-            size = (round(im.width * scale), round(im.height * scale))
-            save_image(np.asarray(im.resize(size, Image.LANCZOS)), args.out / name, protected=[f])
+        try:  # written atomically, never over an input
+            save_image(rgb_at_short_side(f, args.size), args.out / name, protected=[f])
         except ImageError as e:
             print(f"skipped: {e}")
             continue
