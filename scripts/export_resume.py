@@ -24,7 +24,7 @@ def main() -> int:
     if meta.get("kind") != "resume":
         raise SystemExit(f"{args.resume}: not a training checkpoint")
     state = unflatten_state(meta["state"], tensors)
-    net = ColorNet(NetSpec.from_dict(meta["spec"]))
+    net = build_net(NetSpec.from_dict(meta["spec"]))
     net.load_state_dict(state["modules"]["net"])
     run = meta.get("run_meta", {})
     out_meta = {**run, "name": args.name or run.get("name", args.out.stem), "steps": meta["step"],

@@ -399,7 +399,7 @@ def test_resolve_unknown_name_lists_available(model_dirs):
         registry.resolve("sepia-deluxe")
     msg = str(info.value)
     assert "sepia-deluxe" in msg
-    for name in ["regression", "classification", "gan", "Alpha photos", "zeta_finetune"]:
+    for name in ["natural", "vivid", "lively", "Alpha photos", "zeta_finetune"]:
         assert name in msg
 
 

@@ -92,7 +92,7 @@ def test_same_stem_in_two_folders_gives_two_outputs(tiny_models, photos, tmp_pat
 def test_unknown_model_and_bad_checkpoint(tiny_models, photos, tmp_path, capsys):
     assert main(["colorize", str(photos), "-o", str(tmp_path / "o"), "--model", "nope"]) == 2
     err = capsys.readouterr().err
-    assert "unknown model 'nope'" in err and "regression" in err
+    assert "unknown model 'nope'" in err and "natural" in err
     fake = tmp_path / "evil.safetensors"
     fake.write_bytes(b"\x80\x04\x95not safetensors at all")
     assert main(["colorize", str(photos), "-o", str(tmp_path / "o"), "--model", str(fake)]) == 2
@@ -110,12 +110,12 @@ def test_eval_prints_model_and_baseline(tiny_models, tmp_path, capsys):
     assert main(["eval", "--model", "regression", "--model", "classification", "--data", str(folder),
                  "--json", str(report)]) == 0
     out = capsys.readouterr().out
-    assert "grayscale baseline" in out and "regression" in out and "classification" in out
+    assert "grayscale baseline" in out and "natural" in out and "vivid" in out  # the plain names
     figures = json.loads(report.read_text())
     base = figures["grayscale baseline"]
     assert base["count"] == 3
     assert base["colourfulness"] < 1.0 and 0 < base["auc"] < 1
-    assert set(figures["regression"]) >= {"psnr", "ssim", "colourfulness", "auc", "ciede2000",
+    assert set(figures["natural"]) >= {"psnr", "ssim", "colourfulness", "auc", "ciede2000",
                                           "wrong_colour", "cast_a", "cast_b"}
     assert "cast a, b" in out and "bluer" in out  # the column and what its signs mean
 

@@ -76,7 +76,8 @@ def test_names_must_be_new():
     base = tiny_base()
     assert ft.name_problem(" ") == "give the new model a name"
     assert "already exists" in ft.name_problem(base)
-    assert "already exists" in ft.name_problem("Regression")  # a bundled model
+    assert "shipped model" in ft.name_problem("Regression")  # a bundled model, by family
+    assert "shipped model" in ft.name_problem("natural")  # ... or by its plain name
     assert ft.name_problem("my flowers") is None
     assert ft.output_path("my flowers/2024").name == "my-flowers-2024.safetensors"
 
@@ -192,3 +193,21 @@ def test_finetune_on_cuda(tmp_path):
     result = job.run()
     assert result.path.is_file() and previews[-1].dtype == np.uint8
     assert "cuda" in registry.load("on gpu").meta["machine"]
+
+
+def test_finetune_a_model_on_the_pretrained_encoder(tmp_path):
+    """The user's folder adapts a network on the pretrained encoder too: crops follow its stride
+    (32), the written model keeps its architecture, and the held-out loss goes down."""
+    torch.manual_seed(0)
+    m = new_model("regression", {"arch": "effnet_lite0", "widths": (16, 16, 32), "hint_channels": 3})
+    path = registry.user_models_dir() / "lite-base.safetensors"
+    save_model(path, m.net, {"name": "lite-base"})
+    scan = ft.scan_folder(colour_folder(tmp_path / "photos", n=12))
+    evals = []
+    job = ft.FineTune(ft.FineTuneSettings(base="lite-base", name="lite tuned", steps=16, batch=4, crop=70, lr=2e-3),
+                      scan, on_eval=lambda s, loss: evals.append(loss), evals=2)
+    assert job.trainer.cfg.crop == 64
+    result = job.run()
+    loaded = registry.load("lite tuned")
+    assert loaded.net.spec.arch == "effnet_lite0" and loaded.net.spec.hint_channels == 3
+    assert result.path.is_file() and evals[-1] < evals[0]

@@ -219,9 +219,9 @@ def test_eval_scores_hint_rows_for_every_model(hint_models, tmp_path, capsys):
     assert main(["eval", "--model", "regression", "--model", "classification", "--data", str(folder),
                  "--hints", "1", "--hints", "10", "--hints", "0", "--json", str(report)]) == 0
     figures = json.loads(report.read_text())
-    assert {"regression + 1 hint", "regression + 10 hints", "regression", "classification",
-            "classification + 1 hint", "classification + 10 hints"} <= set(figures)
+    assert {"natural + 1 hint", "natural + 10 hints", "natural", "vivid",
+            "vivid + 1 hint", "vivid + 10 hints"} <= set(figures)  # shown by their plain names
     assert not any(k.endswith("+ 0 hints") for k in figures)
-    for model in ("regression", "classification"):
+    for model in ("natural", "vivid"):
         assert figures[f"{model} + 10 hints"]["count"] == 3
         assert figures[f"{model} + 10 hints"]["psnr"] > figures[model]["psnr"]  # hints from the truth help

@@ -200,4 +200,4 @@ def test_cli_eval_reference_rows(tiny_models, tmp_path, capsys):
         assert main(["eval", "--model", "classification", "--model", "regression", "--data", str(folder),
                      *extra, "--reference-strength", "0.5", "--reference-strength", "1"]) == 0
         out = capsys.readouterr().out
-        assert "classification + " in out and "s=0.5" in out and "regression + " in out and "s=1" in out
+        assert "vivid + " in out and "s=0.5" in out and "natural + " in out and "s=1" in out

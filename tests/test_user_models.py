@@ -46,8 +46,10 @@ def test_rename_to_a_name_in_use_or_of_a_bundled_model_is_refused():
     user_model("second")
     with pytest.raises(CheckpointError, match="already exists"):
         user_models.rename_model(a, "SECOND")
-    with pytest.raises(CheckpointError, match="already exists"):
-        user_models.rename_model(a, "regression")  # a bundled model's name
+    with pytest.raises(CheckpointError, match="shipped model"):
+        user_models.rename_model(a, "regression")  # a bundled model's name (its family)
+    with pytest.raises(CheckpointError, match="shipped model"):
+        user_models.rename_model(a, "Lively")  # ... or its plain name
     with pytest.raises(CheckpointError, match="give the new model a name"):
         user_models.rename_model(a, "  ")
     assert sorted(names()) == ["first", "second"]

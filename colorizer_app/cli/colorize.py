@@ -10,6 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..defaults import DEFAULT_MODEL, DEFAULT_SIZE
+from ..models.header import shown_name
 from .. import cpu_threads
 from ..engine import Colorizer
 from ..engine.output_check import ModelOutputError
@@ -37,8 +38,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("colorize", help="colourise photos (files or folders)")
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photo files or folders (recursive)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
-    p.add_argument("--model", help="regression, classification, gan, a user model's name, or a .safetensors "
-                   f"file (default: {DEFAULT_MODEL})")
+    p.add_argument("--model", help="natural, vivid, lively (or their family names regression, classification, "
+                   f"gan), a user model's name, or a .safetensors file (default: {shown_name(DEFAULT_MODEL)})")
     p.add_argument("--temperature", type=float, help="classification: annealed-mean T (0 = mode, 1 = mean)")
     p.add_argument("--vibrance", type=float, default=1.0, help="scale the predicted colours (1 = as predicted)")
     p.add_argument("--size", type=int, default=DEFAULT_SIZE, help="working resolution (short side)")

@@ -30,7 +30,7 @@ BASELINE = "grayscale baseline"
 def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="measure a model against the grayscale baseline")
     p.add_argument("--model", action="append", required=True,
-                   help="model name or file; repeat to compare several")
+                   help="natural, vivid, lively, a user model's name or a .safetensors file; repeat to compare several")
     p.add_argument("--data", type=Path, required=True, help="folder of colour photos (ground truth)")
     p.add_argument("--temperature", type=float)
     p.add_argument("--size", type=int, default=DEFAULT_SIZE)

@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("finetune", help="adapt a model to a folder of your own colour photos",
                        description="Fine-tune a bundled or user model on a folder of colour photos and "
                                    "save it as a new user model (it then appears in the app's model picker).")
-    p.add_argument("--base", required=True, help="model to start from (name or .safetensors file)")
+    p.add_argument("--base", required=True, help="model to start from: natural, vivid, lively, a user model's name or a .safetensors file")
     p.add_argument("--data", required=True, type=Path, help="folder of colour photos (recursive)")
     p.add_argument("--name", required=True, help="name of the new model")
     p.add_argument("--steps", type=int, default=ft.DEFAULT_STEPS,

@@ -31,7 +31,7 @@ def run(args) -> int:
         m = e.meta.get("val_metrics") or {}
         figures = metrics_text(m) + (f", wrong colour {100 * m['wrong_colour']:.2f}%" if "wrong_colour" in m else "")
         where = "bundled" if e.bundled else "user"
-        print(f"  {e.name:<16} {e.family:<15} {where:<8} steps {e.meta.get('steps', '?'):>6}  "
+        print(f"  {e.shown_name:<16} {e.family:<15} {where:<8} steps {e.meta.get('steps', '?'):>6}  "
               f"{'val ' + figures if figures else 'no validation figures'}")
         print(f"  {'':<16} {e.path}")
     if scan.unusable:

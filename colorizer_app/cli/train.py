@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import sys
@@ -14,7 +15,8 @@ from tqdm import tqdm
 from ..defaults import DEFAULT_TEMPERATURE
 from ..models import registry
 from ..models.checkpoint import CheckpointError, LoadedModel, new_model
-from ..models.networks import FAMILIES, HINT_PREFIX, ColorNet, NetSpec
+from ..models.header import PLAIN_NAMES, family_named
+from ..models.networks import ARCH_STRIDES, HINT_PREFIX, LITE_WIDTHS, NetSpec, build_net
 from ..training.data import load_photo_folder, photo_size
 from ..training.hint_sampling import HINT_CHANNELS
 from ..training.labels import CLASSES, MANIFEST
@@ -24,7 +26,9 @@ from ..training.trainer import TrainConfig, Trainer
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a model on a folder of colour photos")
-    p.add_argument("--model", required=True, choices=FAMILIES, help="model family")
+    p.add_argument("--model", required=True, type=_family, metavar="{natural,vivid,lively}",
+                   help="which kind of model: natural (regression), vivid (classification) or lively (gan); "
+                        "the family names are accepted too")
     p.add_argument("--data", required=True, type=Path, help="folder of colour photos (recursive)")
     p.add_argument("--val", type=Path, help="folder of validation photos (default: hold out 5%%)")
     p.add_argument("--steps", type=int, required=True, help="training steps (the most, with --minutes)")
@@ -54,7 +58,13 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--spec", help="network widths as W0,W1,W2[,BLOCKS] (default 32,64,128,6)")
+    p.add_argument("--arch", choices=ARCH_STRIDES, default="colornet",
+                   help="network: colornet (learns to see from the photos alone) or effnet_lite0 (a U-Net "
+                        "decoder on EfficientNet-Lite0, starting from its ImageNet weights)")
+    p.add_argument("--encoder-lr", type=float, default=1.0,
+                   help="effnet_lite0: the pretrained encoder's learning rate as a share of the peak (0: frozen)")
+    p.add_argument("--spec", help="network widths as W0,W1,W2[,BLOCKS] (default 32,64,128,6; "
+                                  "effnet_lite0: the decoder's widths at strides 4, 8, 16, default 64,128,192)")
     p.add_argument("--extra-blocks", type=int, default=0,
                    help="grow the net by this many residual blocks after its trunk (with --init: they start as identity)")
     p.add_argument("--aux", action="store_true",
@@ -78,6 +88,14 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _family(name: str) -> str:
+    family = family_named(name)
+    if family is None:
+        known = ", ".join(f"{plain} ({f})" for f, plain in PLAIN_NAMES.items())
+        raise argparse.ArgumentTypeError(f"unknown model kind {name!r} (known: {known})")
+    return family
+
+
 def _grown(model: LoadedModel, args) -> LoadedModel:
     """The model with the blocks and auxiliary head asked for; what it had keeps its weights."""
     d = model.net.spec.to_dict()
@@ -86,7 +104,7 @@ def _grown(model: LoadedModel, args) -> LoadedModel:
             "hint_channels": max(d.get("hint_channels", 0), HINT_CHANNELS if args.hints else 0)}
     if all(d.get(k) == v for k, v in want.items()):
         return model
-    net = ColorNet(NetSpec.from_dict({**d, **want}))
+    net = build_net(NetSpec.from_dict({**d, **want}))
     state = {k: v.float() for k, v in model.net.state_dict().items() if not k.startswith("aux.")}
     missing, unexpected = net.load_state_dict(state, strict=False)
     assert not unexpected and all(k.startswith(("extra.", "aux.", HINT_PREFIX)) for k in missing), (missing, unexpected)
@@ -98,10 +116,12 @@ def _init_model(args) -> LoadedModel:
 
 
 def _base_model(args) -> LoadedModel:
-    spec_overrides = None
+    spec_overrides = {}
+    if args.arch != "colornet":
+        spec_overrides = {"arch": args.arch, "widths": LITE_WIDTHS}
     if args.spec:
         nums = [int(x) for x in args.spec.split(",")]
-        spec_overrides = {"widths": tuple(nums[:3])}
+        spec_overrides["widths"] = tuple(nums[:3])
         if len(nums) > 3:
             spec_overrides["blocks"] = nums[3]
     if not args.init:
@@ -112,7 +132,7 @@ def _base_model(args) -> LoadedModel:
     src = registry.load(args.init)
     if args.model == "gan" and src.family in ("regression", "gan"):
         spec = NetSpec.from_dict({**src.net.spec.to_dict(), "family": "gan"})
-        net = ColorNet(spec)
+        net = build_net(spec)
         net.load_state_dict({k: v.float() for k, v in src.net.state_dict().items()})
         return LoadedModel(net=net, meta={"base_model": src.name}, bins=None)
     if src.family != args.model:
@@ -158,7 +178,7 @@ def run(args) -> int:
             print(f"error: --zoom-detail {args.zoom_detail}: it sharpens enlarged crops, so it needs --zoom above 1 "
                   "and a value of 0 or more", file=sys.stderr)
             return 2
-        crop = args.crop - args.crop % NetSpec.stride
+        crop = args.crop - args.crop % model.net.spec.stride
         size = photo_size(crop)
         say(f"reading photos from {args.data} ...")
         with tqdm(unit="photo", desc="reading photos", disable=rank != 0, leave=False) as rbar:
@@ -185,7 +205,7 @@ def run(args) -> int:
                           rebalance_lambda=args.rebalance_lambda, l1_weight=args.l1_weight,
                           d_warmup=args.d_warmup, temperature=args.temperature,
                           aux_weight=args.aux_weight, hint_spread=args.hint_spread,
-                          chroma_weight=args.chroma_weight)
+                          chroma_weight=args.chroma_weight, encoder_lr=args.encoder_lr)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,

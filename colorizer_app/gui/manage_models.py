@@ -103,7 +103,7 @@ class ManageModelsDialog(QDialog):
         self.list.blockSignals(True)
         self.list.clear()
         for e in self.entries:
-            item = QListWidgetItem(f"{e.name}   ·  bundled" if e.bundled else e.name)
+            item = QListWidgetItem(f"{e.shown_name}   ·  bundled" if e.bundled else e.name)
             item.setToolTip(f"{e.path}" + ("\nbundled with the app: read-only" if e.bundled else ""))
             self.list.addItem(item)
         for bad in self.unusable:
@@ -143,7 +143,7 @@ class ManageModelsDialog(QDialog):
         else:
             rows = "".join(f"<tr><td style='padding-right:14px; color:#666' valign='top'>{html.escape(k)}</td>"
                            f"<td>{html.escape(v)}</td></tr>" for k, v in user_models.model_card(e))
-            self.card.setText(f"<h3>{html.escape(e.name)}</h3><table>{rows}</table>")
+            self.card.setText(f"<h3>{html.escape(e.shown_name)}</h3><table>{rows}</table>")
         self._update_buttons()
 
     def card_text(self) -> str:

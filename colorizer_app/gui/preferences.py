@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from .. import cpu_threads
 from ..models.registry import ModelEntry
 from .controls import SIZE_STEP, device_items
+from .wording import model_title
 from .settings import CACHE_MB_RANGE, KEYS, SIZE_RANGE, VIBRANCE_RANGE, VIEW_MODES, Settings
 
 MODE_LABELS = {"split": "Split (before | after)", "side_by_side": "Side by side", "compare": "Compare models"}
@@ -31,7 +32,7 @@ class PreferencesDialog(QDialog):
         self.model = QComboBox()
         self.model.addItem("First bundled model", "")
         for e in models:
-            self.model.addItem(f"{e.name} ({e.family})", e.name)
+            self.model.addItem(model_title(e), e.name)
         self.vibrance = QDoubleSpinBox()
         self.vibrance.setRange(*VIBRANCE_RANGE)
         self.vibrance.setSingleStep(0.05)

@@ -247,3 +247,9 @@ def lab_to_uint8(L: torch.Tensor, ab: torch.Tensor, workers: int = 1) -> torch.T
 def uint8_to_lab_batch(rgb: torch.Tensor) -> torch.Tensor:
     """(B, H, W, 3) uint8 -> (B, 3, H, W) Lab float32: the batch conversion used in training."""
     return rgb_to_lab(rgb.permute(0, 3, 1, 2).float().div_(255.0))
+
+
+def gray_from_lightness(L: torch.Tensor) -> torch.Tensor:
+    """L in [0, 100] -> the sRGB value in [0, 1] of the gray of that lightness: what a network
+    pretrained on RGB photos saw when it was shown a black-and-white one."""
+    return linear_to_srgb(_f_inv((L.float() + 16.0) / 116.0).clamp(0.0, 1.0))

@@ -19,8 +19,9 @@ from safetensors.torch import save_file
 
 from .. import __version__
 from .bins import gamut_bins
-from .header import FORMAT_VERSION, META_KEY, CheckpointError, checked_meta, refused, temp_prefix
-from .networks import ColorNet, NetSpec
+from .effnet_lite import pretrained_state
+from .header import FORMAT_VERSION, META_KEY, CheckpointError, checked_meta, refused, shown_name, temp_prefix
+from .networks import ColorNet, NetSpec, build_net
 from .validation import check_fields, check_model_meta, visible
 
 
@@ -39,7 +40,7 @@ class LoadedModel:
 
     @property
     def name(self) -> str:
-        return visible(self.meta.get("name") or (self.path.stem if self.path else self.family))
+        return shown_name(visible(self.meta.get("name") or (self.path.stem if self.path else self.family)))
 
 
 def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> None:
@@ -115,7 +116,7 @@ def model_from_tensors(path: Path | None, tensors: dict[str, torch.Tensor], meta
         if bins is None or bins.ndim != 2 or bins.shape != (spec.out_channels, 2):
             raise CheckpointError(f"{where}: classification checkpoint without matching ab bins")
     with torch.device("meta"):
-        expected = ColorNet(spec).state_dict()
+        expected = build_net(spec).state_dict()
     got = {k[4:]: v for k, v in tensors.items() if k.startswith("net.")}
     missing = sorted(set(expected) - set(got))
     unexpected = sorted(set(got) - set(expected))
@@ -133,7 +134,7 @@ def model_from_tensors(path: Path | None, tensors: dict[str, torch.Tensor], meta
     if problem := values_problem({**{f"net.{k}": v for k, v in got.items()},
                                   **({"bins.centres": bins} if bins is not None else {})}):
         raise CheckpointError(f"{where}: {problem}; the model would give no colours")
-    net = ColorNet(spec)
+    net = build_net(spec)
     net.load_state_dict({k: v.to(expected[k].dtype) for k, v in got.items()})
     net.eval()
     return LoadedModel(net=net, meta=meta, path=Path(path) if path else None,
@@ -159,12 +160,17 @@ def load_model(path: Path, expect_family: str | None = None) -> LoadedModel:
     return model_from_tensors(path, tensors, meta, expect_family)
 
 
-def new_model(family: str, spec_overrides: dict | None = None) -> LoadedModel:
-    """A freshly initialised model of a family, with bins for classification."""
+def new_model(family: str, spec_overrides: dict | None = None, pretrained: bool = True) -> LoadedModel:
+    """A freshly initialised model of a family, with bins for classification. A network on the
+    pretrained encoder starts from its ImageNet weights (the registry package's file) unless
+    `pretrained` is False."""
     bins = gamut_bins() if family == "classification" else None
     out = bins.shape[0] if bins is not None else 2
     spec = NetSpec(family=family, out_channels=out, **(spec_overrides or {}))
-    return LoadedModel(net=ColorNet(spec), meta=base_meta(spec), bins=bins)
+    net = build_net(spec)
+    if pretrained and spec.arch == "effnet_lite0":
+        net.encoder.load_state_dict(pretrained_state())
+    return LoadedModel(net=net, meta=base_meta(spec), bins=bins)
 
 
 # --- training state, flattened into the same format -------------------------------------------

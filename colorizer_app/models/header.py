@@ -14,6 +14,22 @@ from safetensors import SafetensorError, safe_open
 from ..temp_files import pid_tag, remove_stale
 
 FAMILIES = ("regression", "classification", "gan")
+# What a person calls the shipped model of each family, on the command line and on screen; the
+# family names stay accepted as aliases.
+PLAIN_NAMES = {"regression": "natural", "classification": "vivid", "gan": "lively"}
+
+
+def family_named(name: str) -> str | None:
+    """The family a plain or family name stands for ("natural", "Regression"...), else None."""
+    s = str(name).strip().lower()
+    if s in PLAIN_NAMES:
+        return s
+    return next((f for f, plain in PLAIN_NAMES.items() if plain == s), None)
+
+
+def shown_name(name: str) -> str:
+    """A model's name as a person sees it: a shipped model's plain name instead of its family."""
+    return PLAIN_NAMES.get(name, name)
 FORMAT_VERSION = 1
 META_KEY = "colorizer"
 

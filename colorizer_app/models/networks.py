@@ -17,6 +17,12 @@ from torch import nn
 
 from ..imaging import lab
 from .header import FAMILIES
+from .lite_unet import LiteUNet
+
+
+ARCH_STRIDES = {"colornet": 8, "effnet_lite0": 32}
+MAX_STRIDE = max(ARCH_STRIDES.values())  # crops that suit every network are multiples of this
+LITE_WIDTHS = (64, 128, 192)  # the decoder's widths at strides 4, 8 and 16 (lite_unet.py)
 
 
 @dataclass
@@ -28,12 +34,17 @@ class NetSpec:
     extra_blocks: int = 0  # residual blocks after the trunk (added to grow a trained net, start as identity)
     aux_classes: int = 0  # training only: a head that names what the photo shows (Iizuka et al. 2016)
     hint_channels: int = 0  # 3: the net also takes user colour hints (ab and a mask; Zhang et al. 2017)
+    arch: str = "colornet"  # or "effnet_lite0": the decoder of lite_unet.py on a pretrained encoder
     l_center: float = lab.L_CENTER
     l_scale: float = lab.L_SCALE
     ab_scale: float = lab.AB_SCALE
 
-    stride = 8  # input sizes must be multiples of this
     out_stride = 4  # output is this much smaller than the input
+
+    @property
+    def stride(self) -> int:
+        """Input sizes must be multiples of this."""
+        return ARCH_STRIDES[self.arch]
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -52,6 +63,8 @@ class NetSpec:
         spec = cls(**d)
         if spec.family not in FAMILIES:
             raise ValueError(f"unknown family {spec.family!r}")
+        if spec.arch not in ARCH_STRIDES:
+            raise ValueError(f"unknown architecture {spec.arch!r}")
         return spec
 
 
@@ -174,6 +187,13 @@ class PatchDiscriminator(nn.Module):
         s = self.spec
         x = torch.cat(((L_low - s.l_center) / s.l_scale, ab / s.ab_scale), dim=1)
         return self.net(x)
+
+
+def build_net(spec: NetSpec) -> nn.Module:
+    """The network a spec describes (ColorNet, or LiteUNet on its pretrained encoder)."""
+    if spec.arch == "effnet_lite0":
+        return LiteUNet(spec)
+    return ColorNet(spec)
 
 
 HINT_PREFIX = "hint_"  # the parameters that read the hints (trained faster: training/objectives.py)

@@ -1,7 +1,8 @@
 """Where models come from: the bundled weights/ folder and the user's data folder.
 
-A model is named by family ("regression", "classification", "gan"), by a user model's name, or
-by a path to a .safetensors file.
+A model is named by its plain name ("natural", "vivid", "lively") or, as an alias, its family
+("regression", "classification", "gan"), by a user model's name, or by a path to a .safetensors
+file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from ..resources import weights_dir
-from .header import FAMILIES, CheckpointError, meta_has_hint_inputs, read_meta, remove_stale_temp_files
+from .header import (FAMILIES, PLAIN_NAMES, CheckpointError, family_named, meta_has_hint_inputs, read_meta,
+                     remove_stale_temp_files, shown_name)
 from .validation import visible
 
 if TYPE_CHECKING:
@@ -44,6 +46,11 @@ class ModelEntry:
     family: str
     bundled: bool
     meta: dict
+
+    @property
+    def shown_name(self) -> str:
+        """What a person calls it: "natural" for the shipped regression model, a user's own name as given."""
+        return shown_name(self.name) if self.bundled else self.name
 
     @property
     def has_hint_inputs(self) -> bool:
@@ -106,13 +113,18 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
             raise CheckpointError(f"{p}: no such model file")
         return p
     scan = scan_models()
+    family = family_named(s)
+    if family is not None:  # "natural" or "regression": the shipped model of that family
+        shipped = [e for e in scan.entries if e.bundled and e.family == family]
+        if shipped:
+            return next((e for e in shipped if e.name == family), shipped[0]).path
     for e in scan.entries:
         if e.name == s or e.path.stem == s:
             return e.path
     for bad in scan.unusable:
         if bad.path.stem == s:
             raise CheckpointError(f"model {s!r} is unusable: {bad.reason}")
-    known = ", ".join(e.name for e in scan.entries) or "none found"
+    known = ", ".join(e.shown_name for e in scan.entries) or "none found"
     raise CheckpointError(f"unknown model {visible(s)!r} (available: {known}; or give a .safetensors path)")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..imaging.files import same_file
 from . import registry
 from .checkpoint import CheckpointError, read_safetensors, write_safetensors
+from .header import family_named
 
 
 def file_stem(name: str) -> str:
@@ -27,6 +28,8 @@ def name_problem(name: str, ignore: Path | None = None,
     models as just listed (a dialog checking every keystroke), else they are listed here."""
     if not name.strip():
         return "give the new model a name"
+    if family_named(name) is not None:
+        return f"{name.strip()!r} is already the name of a shipped model"
     for e in registry.list_models() if entries is None else entries:
         if ignore is not None and e.path.resolve() == Path(ignore).resolve():
             continue

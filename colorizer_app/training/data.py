@@ -23,7 +23,6 @@ from PIL import Image
 
 from ..imaging.io import ImageError, iter_image_files, load_image
 from ..imaging.lab import uint8_to_lab_batch
-from ..models.networks import NetSpec
 from .degrade import gaussian_blur
 from .labels import labels_for
 
@@ -33,9 +32,8 @@ CACHE_VERSION = 2
 
 
 def photo_size(crop: int) -> int:
-    """Photos are squared to this size, then cropped at random to `crop` (a multiple of 8): a
-    little larger than the crop, so crops move around the photo."""
-    crop -= crop % NetSpec.stride
+    """Photos are squared to this size, then cropped at random to `crop` (a multiple of the
+    network's stride): a little larger than the crop, so crops move around the photo."""
     return max(crop, round(crop * 1.125))
 
 

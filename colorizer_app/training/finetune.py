@@ -38,7 +38,6 @@ DEFAULT_CROP = 128
 FINETUNE_LAMBDA = 1.0
 PREVIEW_SIZE = 256  # short side of the preview photo
 MAX_HELD_OUT = 32
-STRIDE = NetSpec.stride  # crops and held-out photos are multiples of the networks' stride
 
 
 class FineTuneError(Exception):
@@ -184,7 +183,7 @@ class FineTune:
         self.preview_photo = self._preview_photo()
         model = LoadedModel(net=self.base.net.float(), meta={}, bins=self.base.bins)
         cfg = TrainConfig(
-            family=self.base.family, steps=settings.steps, batch=settings.batch, crop=settings.crop - settings.crop % STRIDE,
+            family=self.base.family, steps=settings.steps, batch=settings.batch, crop=settings.crop - settings.crop % self.base.net.spec.stride,
             lr=settings.lr, warmup=min(50, settings.steps // 10), seed=settings.seed,
             checkpoint_every=10**9, val_every=10**9, val_images=len(self.held),
             loss=_loss_config(self.base, settings), max_minutes=settings.minutes, keep_resume=False)
@@ -241,7 +240,7 @@ class FineTune:
         return pixels
 
     def _held_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        size = self.held.size - self.held.size % STRIDE
+        size = self.held.size - self.held.size % self.base.net.spec.stride
         return lab_batch(torch.from_numpy(np.ascontiguousarray(self.held.images[:, :size, :size])), self.device)
 
     @torch.inference_mode()

@@ -32,20 +32,25 @@ class LossConfig:
     aux_weight: float = 0.01  # the auxiliary "what is this photo" head, where the net has one
     hint_spread: bool = False  # regression with hints: the loss is taken after the spread along edges
     chroma_weight: float = 0.0  # regression: also pull each pixel's chroma toward the truth's
+    encoder_lr: float = 1.0  # the pretrained encoder's learning rate, as a share of the rest's
 
 
 CHROMA_EPS = 1e-4  # in the loss's scaled ab units: keeps the gradient finite at gray
 HINT_LR_GAIN = 10.0  # the hint inputs start at zero beside a trained net: they learn this much faster
 
 
-def param_groups(net: nn.Module) -> list[dict]:
-    """One group, or two for a net with hint inputs: those get the learning rate x HINT_LR_GAIN
-    (the trainer's schedule multiplies each group's `lr_gain`)."""
-    hint = [p for n, p in net.named_parameters() if n.startswith(HINT_PREFIX)]
-    rest = [p for n, p in net.named_parameters() if not n.startswith(HINT_PREFIX)]
-    if not hint:
-        return [{"params": rest}]
-    return [{"params": rest}, {"params": hint, "lr_gain": HINT_LR_GAIN}]
+ENCODER_PREFIX = "encoder."  # the pretrained encoder's parameters (lite_unet.py)
+
+
+def param_groups(net: nn.Module, encoder_gain: float = 1.0) -> list[dict]:
+    """The parameters by learning rate: hint inputs get the rate x HINT_LR_GAIN, a pretrained
+    encoder x `encoder_gain` (it already sees; the decoder starts from nothing), the rest x 1.
+    The trainer's schedule multiplies each group's `lr_gain`; empty groups are left out."""
+    groups: dict[float, list] = {}
+    for n, p in net.named_parameters():
+        gain = HINT_LR_GAIN if n.startswith(HINT_PREFIX) else encoder_gain if n.startswith(ENCODER_PREFIX) else 1.0
+        groups.setdefault(gain, []).append(p)
+    return [{"params": ps, **({"lr_gain": g} if g != 1.0 else {})} for g, ps in groups.items()]
 
 
 def chroma(ab: torch.Tensor) -> torch.Tensor:
@@ -75,7 +80,7 @@ class Objective:
         self.model = model
         self.cfg = cfg
         self.net = wrap(model.net)
-        self.opt = self.optimizer(param_groups(model.net), lr)
+        self.opt = self.optimizer(param_groups(model.net, cfg.encoder_lr), lr)
         self.extra_meta: dict = {}
 
     def optimizer(self, params, lr: float) -> torch.optim.Optimizer:

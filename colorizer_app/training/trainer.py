@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from ..imaging.metrics import MetricAccumulator
 from ..models import pipeline
-from ..models.networks import ColorNet, NetSpec
+from ..models.networks import ColorNet, NetSpec, build_net
 from ..models.checkpoint import (LoadedModel, read_safetensors, save_model, unflatten_state,
                                  flatten_state, write_safetensors)
 from .data import CropSampler, PhotoSet, lab_batch
@@ -296,7 +296,7 @@ def without_aux_head(net: ColorNet) -> ColorNet:
     if not net.spec.aux_classes:
         return net
     spec = NetSpec.from_dict({**net.spec.to_dict(), "aux_classes": 0})
-    bare = ColorNet(spec)
+    bare = build_net(spec)
     bare.load_state_dict({k: v for k, v in net.state_dict().items() if not k.startswith("aux.")})
     return bare
 
