@@ -1,4 +1,4 @@
-"""How long a photo takes to recolour after a hint is placed or moved (issue #14: "within about a
+"""How long a photo takes to recolour after a hint is placed or moved (target: "within about a
 second on the 2-core CPU").
 
     python benchmarks/hints.py [--model NAME] [--megapixels 12] [--hints 5] [--repeat 5] [--threads 0]

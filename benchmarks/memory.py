@@ -8,7 +8,7 @@ The photos are made once into a temporary folder (kept for the next run) as gray
 scikit-image's sample photos, upscaled and each cut differently. Without --model an untrained
 network of the shipped size (classification: the heaviest head) is used: its memory and time are
 those of a trained one. The app runs offscreen with its settings in a temporary folder.
-Target (DESIGN.md, issue 11): peak at most 2.5 GB including torch, whatever N.
+Target (DESIGN.md): peak at most 2.5 GB including torch, whatever N.
 """
 
 from __future__ import annotations

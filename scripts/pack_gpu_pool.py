@@ -5,8 +5,8 @@
 A random `--n` training photos (seed 1) re-encoded as WebP quality 55 (the loss sees ab at 1/4
 resolution, so the extra chroma loss hardly matters) and the whole val folder at quality 80, in one
 gzip'd tar (one file: thousands of small ones cost more than their bytes), with the manifest rows
-of the packed photos (the labels of `train --aux`). Used for the GPU round
-of the shipped gan (weights/MODEL_CARD.md); scripts/train_gpu.sh trains on the unpacked folder.
+of the packed photos (the labels of `train --aux`). Used to train Lively 1 on a GPU
+(docs/training-history.md); scripts/train_gpu.sh trains on the unpacked folder.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU round of the shipped models: continues the CPU-trained weights on one CUDA GPU, all jobs
+# Training the bundled models on a GPU: continues the CPU-trained weights on one CUDA GPU, all jobs
 # at once (the nets are small; one process alone leaves most of the GPU idle), each under the same
 # time budget. Usage: scripts/train_gpu.sh POOL_DIR RUN_DIR [MINUTES]
 # Writes RUN_DIR/*.safetensors and RUN_DIR/*.log; pick and average them on the CPU afterwards
@@ -24,18 +24,19 @@ job() {  # name args...
       --out "$RUNS/$name.safetensors" --checkpoint-every 1000000 --val-every 2000 --threads 2 \
       --name "$name" "$@" > "$RUNS/$name.log" 2>&1 &
 }
-# The next generation (issue 10): every job continues from the shipped weights, grows the net where
-# it is still the first-generation size, trains the auxiliary class head on the pack's MANIFEST.tsv
-# and sees simulated old-scan damage. The shipped regression is already grown (extra_blocks 4) and
-# takes colour hints (hint_channels 3, issue 14): its job goes on learning them from simulated hints
-# (the trainer adds them for any net with hint inputs), and the gans started from it take hints too.
-# The two classification jobs are the sixth session's recipe (rebalancing 0.6 and 0.9, then
+# Every job continues from the shipped weights, grows the net where it is still the first
+# version's size, trains the auxiliary class head on the pack's MANIFEST.tsv and sees simulated
+# old-scan damage. The shipped regression (Natural) is already grown (extra_blocks 4) and takes
+# colour hints (hint_channels 3): its job goes on learning them from simulated hints (the trainer
+# adds them for any net with hint inputs), and the gans started from it take hints too.
+# The two classification jobs are Vivid 2's recipe (rebalancing 0.6 and 0.9, then
 # average_weights.py plain vivid --alpha 0.4); the shipped one is already grown, so
 # --extra-blocks 4 keeps its size.
-# The regression and gan jobs see crops enlarged up to 2.5x (--zoom, seventh session): the pool's
-# photos are 144 px, the app works at 256, and a net trained on the pool's scale alone loses about
-# 1 dB there. The classification jobs do not: for Vivid the enlarged crops painted blue-gray
-# foliage and red and blue patches on old scans, more of it the more zoom (eighth session).
+# The regression and gan jobs see crops enlarged up to 2.5x (--zoom, as Natural 4 and Lively 3):
+# the pool's photos are 144 px, the app works at 256, and a net trained on the pool's scale alone
+# loses about 1 dB there. The classification jobs do not: for Vivid the enlarged crops painted
+# blue-gray foliage and red and blue patches on old scans, more of it the more zoom
+# (docs/training-history.md).
 COMMON="--aux --degrade 0.2"
 ZOOM="--zoom 2.5"
 job regression --model regression --init weights/regression.safetensors --hints --batch 256 --lr 7e-4 --warmup 100 $COMMON $ZOOM

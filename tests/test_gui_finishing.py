@@ -1,4 +1,4 @@
-"""Issue 13: plain words and the habits a photo app is expected to have."""
+"""Plain words and the habits a photo app is expected to have."""
 
 from __future__ import annotations
 

@@ -169,10 +169,17 @@ def test_cli_colorize_with_a_reference(tiny_models, tmp_path, capsys):
     a, b = (np.array(Image.open(d / "camera.png")) for d in (plain, steered))
     assert a.shape == b.shape and not np.array_equal(a, b)
     assert saved_palettes() == ["coffee"]
-    again = tmp_path / "again"
-    assert main(["colorize", str(src), "-o", str(again), "--model", "classification",
-                 "--reference", "coffee", "--reference-strength", "1"]) == 0
-    assert np.array_equal(np.array(Image.open(again / "camera.png")), b)
+    # the saved palette is the photo's palette: the same colours as a folder holding only that photo
+    # (a palette says which colours, not where: it steers differently from the photo itself)
+    folder = tmp_path / "refs"
+    folder.mkdir()
+    Image.fromarray(data.coffee()[::8, ::8]).save(folder / "coffee.png")
+    again, by_folder = tmp_path / "again", tmp_path / "by_folder"
+    for out, spec in ((again, "coffee"), (by_folder, str(folder))):
+        assert main(["colorize", str(src), "-o", str(out), "--model", "classification",
+                     "--reference", spec, "--reference-strength", "1"]) == 0
+    c, d = (np.array(Image.open(p / "camera.png")) for p in (again, by_folder))
+    assert np.array_equal(c, d) and not np.array_equal(c, a)
 
 
 def test_cli_refuses_a_bad_reference(tiny_models, tmp_path, capsys):

@@ -29,7 +29,7 @@ from ..imaging.io import (
 from ..models.checkpoint import CheckpointError
 from ..models.hints import HintsError, load_hints
 from ..models.reference import (
-    DEFAULT_COLOURS, MAX_COLOURS, MAX_STRENGTH, MIN_COLOURS, Reference, ReferenceError, resolve, save_palette,
+    DEFAULT_COLOURS, MAX_COLOURS, MAX_STRENGTH, MIN_COLOURS, ReferenceError, reference_from, save_palette,
 )
 from .stop_signals import StopSignals
 
@@ -53,8 +53,9 @@ def add_parser(sub) -> None:
                    help="PNG compression: fast (default) or small (smallest files, about 3x slower)")
     p.add_argument("--pattern", default="{stem}", help="output name pattern, e.g. {stem}_color")
     p.add_argument("--reference", metavar="PHOTO_OR_FOLDER",
-                   help="steer the colours toward the palette of this colour photo, of the colour photos "
-                        "in this folder, or of a palette saved by name (--save-palette)")
+                   help="take colours from this colour photo (they go where the same things are in yours; "
+                        "where nothing matches, the model's own colours stay), or from the palette of the "
+                        "colour photos in this folder, or of a palette saved by name (--save-palette)")
     p.add_argument("--reference-strength", type=float, default=0.5, metavar="S",
                    help=f"0 ignores the reference, {MAX_STRENGTH:g} keeps to its colours (default 0.5)")
     p.add_argument("--reference-colours", type=int, default=DEFAULT_COLOURS, metavar="K",
@@ -103,8 +104,8 @@ def _run(args, stop: StopSignals) -> int:
         model = args.model or DEFAULT_MODEL
         reference = None
         if args.reference:
-            palette = resolve(args.reference, args.reference_colours)
-            reference = Reference(palette, args.reference_strength)
+            reference = reference_from(args.reference, args.reference_strength, args.reference_colours)
+            palette = reference.palette
             if args.save_palette:
                 tqdm.write(f"note: palette saved as {args.save_palette!r} ({save_palette(palette, args.save_palette)})")
         colorizer = Colorizer(model, device=args.device, size=args.size, threads=args.threads,

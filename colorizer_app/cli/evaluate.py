@@ -21,7 +21,7 @@ from ..models import pipeline
 from ..models.checkpoint import CheckpointError
 from ..models.hints import sample_from_truth
 from ..models.reference import (
-    DEFAULT_COLOURS, MAX_STRENGTH, Palette, Reference, ReferenceError, palette_from_pixels, resolve,
+    DEFAULT_COLOURS, MAX_STRENGTH, Reference, ReferenceError, photo_reference, reference_from,
 )
 
 BASELINE = "grayscale baseline"
@@ -45,6 +45,9 @@ def add_parser(sub) -> None:
                           "saved palette's name): the honest case")
     ref.add_argument("--reference-self", action="store_true",
                      help="also colour each photo with its own colours as the reference (an oracle)")
+    ref.add_argument("--reference-shifted", action="store_true",
+                     help="also colour each photo with its own original flipped left-right and cropped to its "
+                          "middle 80%%, so that nothing lines up by position (matching by meaning is tested)")
     ref.add_argument("--reference-neighbour", action="store_true",
                      help="also colour each photo with the colours of the next photo in its own folder")
     p.add_argument("--reference-strength", type=float, action="append", metavar="S",
@@ -73,13 +76,22 @@ def truth_hints(truth, n: int, index: int):
 class Variant:
     """A row beside a model's own: the same network output decoded with a reference."""
 
-    kind: str  # "fixed", "self" or "neighbour"
+    kind: str  # "fixed", "self", "shifted" or "neighbour"
     strength: float
-    palette: Palette | None = None  # the fixed one
+    reference: Reference | None = None  # the fixed one (its strength is this variant's)
 
     def label(self, model: str) -> str:
-        what = {"fixed": "reference", "self": "own colours", "neighbour": "neighbour's colours"}[self.kind]
+        what = {"fixed": "reference", "self": "own colours", "shifted": "own colours shifted",
+                "neighbour": "neighbour's colours"}[self.kind]
         return f"{model} + {what} s={self.strength:g}"
+
+
+def shifted(pixels: np.ndarray) -> np.ndarray:
+    """A photo flipped left-right and cropped to its middle 80%: as a reference, nothing in it
+    lines up with the photo by position."""
+    h, w = pixels.shape[:2]
+    dy, dx = round(h * 0.1), round(w * 0.1)
+    return np.ascontiguousarray(pixels[dy:h - dy, dx:w - dx][:, ::-1])
 
 
 def _neighbours(files: list[Path]) -> dict[Path, Path]:
@@ -108,17 +120,18 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
         for n in hint_counts:
             accs[hint_label(name, n)] = MetricAccumulator()
     neighbours = _neighbours(files) if any(v.kind == "neighbour" for v in variants) else {}
-    palettes: dict[Path, Palette | None] = {}
+    photos: dict[tuple[Path, bool], Reference | None] = {}
 
-    def own_palette(f: Path, pixels=None) -> Palette | None:
-        if f not in palettes:
+    def own_reference(f: Path, pixels=None, shift: bool = False) -> Reference | None:
+        """The photo's own colours as a reference (at strength 1; each variant sets its own)."""
+        if (f, shift) not in photos:
             try:
-                img = load_image(f) if pixels is None else None
-                px = pixels if pixels is not None else img.pixels
-                palettes[f] = palette_from_pixels([px], DEFAULT_COLOURS, str(f)) if px.ndim == 3 else None
+                px = pixels if pixels is not None else load_image(f).pixels
+                photos[f, shift] = (photo_reference(shifted(px) if shift else px, 1.0, DEFAULT_COLOURS, str(f))
+                                    if px.ndim == 3 else None)
             except (ImageError, ValueError):
-                palettes[f] = None
-        return palettes[f]
+                photos[f, shift] = None
+        return photos[f, shift]
 
     for index, f in enumerate(files):
         try:
@@ -140,12 +153,12 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
             accs[name].add(c.render(L, c.decode(out), out), truth)
             for v in variants:
                 if v.kind == "fixed":
-                    pal = v.palette
-                elif v.kind == "self":
-                    pal = own_palette(f, truth)
+                    ref = v.reference
+                elif v.kind in ("self", "shifted"):
+                    ref = own_reference(f, truth, shift=v.kind == "shifted")
                 else:
-                    pal = own_palette(neighbours[f])
-                s = replace(c.settings, reference=Reference(pal, v.strength) if pal is not None else None)
+                    ref = own_reference(neighbours[f])
+                s = replace(c.settings, reference=replace(ref, strength=v.strength) if ref is not None else None)
                 accs[v.label(name)].add(c.render(L, c.decode(out, s), out, s), truth)
         if progress:
             progress()
@@ -172,13 +185,15 @@ def run(args) -> int:
     variants: list[Variant] = []
     try:
         if args.reference:
-            palette = resolve(args.reference)
-            variants = [Variant("fixed", st, palette) for st in strengths]
+            reference = reference_from(args.reference, 1.0)
+            variants = [Variant("fixed", st, reference) for st in strengths]
     except ReferenceError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.reference_self:
         variants = [Variant("self", st) for st in strengths]
+    if args.reference_shifted:
+        variants = [Variant("shifted", st) for st in strengths]
     if args.reference_neighbour:
         variants = [Variant("neighbour", st) for st in strengths]
     files = iter_image_files([args.data])[: args.limit]

@@ -1,8 +1,9 @@
-"""The side panel's "Colours from a photo" section: a reference palette that steers the colours.
+"""The side panel's "Colours from a photo" section: a reference that steers the colours.
 
-Choosing a photo or a folder makes its palette on the panel's own worker thread (loading and
-k-means take a moment); the palette shows as swatches, each as wide as the share of the photo it
-covers. The strength goes from "ignore" to "only these colours"; Clear removes the reference.
+Choosing a photo makes it ready to be matched by meaning (models/matching.py: its colours go where
+the same things are) and its palette; a folder gives a palette. Both are made on the panel's own
+worker thread (loading, the encoder and k-means take a moment); the palette shows as swatches, each
+as wide as the share of the photo it covers. The strength goes from "ignore" to "only these colours"; Clear removes the reference.
 Palettes can be saved by name and chosen again. What it makes is a `Reference` in the params, so
 the preview, Export and Colourise All all use it (models/reference.py does the colouring).
 """
@@ -80,13 +81,16 @@ class ReferenceBox(QGroupBox):
 
         self.runner = JobRunner("palette", self)
         self.palette: ref.Palette | None = None
+        self.photo = None  # a single photo's matching data (models/matching.py), else None
         self._supported = True
 
         self.choose_button = QPushButton("From a photo…")
-        self.choose_button.setToolTip("Choose a colour photo of the same place, person or era: "
-                                      "the colouring leans toward its colours.")
+        self.choose_button.setToolTip("Choose a colour photo of the same place, person or kind of thing: "
+                                      "its colours go where the same things are in your photo, and "
+                                      "what it does not show keeps the model's own colours.")
         self.folder_button = QPushButton("From a folder…")
-        self.folder_button.setToolTip("Take the colours of all the colour photos in a folder.")
+        self.folder_button.setToolTip("Lean toward the colours of all the colour photos in a folder "
+                                      "(their palette: which colours, not where they go).")
         self.saved = QComboBox()
         self.saved.setToolTip("A palette saved earlier")
         self.save_button = QPushButton("Save…")
@@ -143,7 +147,7 @@ class ReferenceBox(QGroupBox):
     def reference(self) -> "ref.Reference | None":
         if self.palette is None or not self._supported or self.strength.value() <= 0:
             return None
-        return ref.Reference(self.palette, self.strength.value())
+        return ref.Reference(self.palette, self.strength.value(), self.photo)
 
     def set_family(self, family: str | None) -> None:
         """Greyed out, with a tooltip saying why, where the model cannot use a reference."""
@@ -167,14 +171,15 @@ class ReferenceBox(QGroupBox):
     def load(self, path: str | Path) -> Job:
         """Make the palette of a photo or folder on the panel's thread; returns the job."""
         self.status.setText(f"Reading the colours of {Path(path).name}…")
-        job = Job(ref.palette_from_path, str(path), kind="palette", quiet=(ref.ReferenceError,))
+        job = Job(ref.reference_parts, str(path), kind="palette", quiet=(ref.ReferenceError,))
         job.returned.connect(self._palette_made)
         job.errored.connect(self._palette_failed)
         self.runner.submit(job, supersede=True)
         return job
 
-    def _palette_made(self, palette: "ref.Palette") -> None:
-        self.set_palette(palette)
+    def _palette_made(self, parts: "tuple[ref.Palette, object]") -> None:
+        palette, photo = parts
+        self.set_palette(palette, photo)
 
     def _palette_failed(self, why: str) -> None:
         why = why.strip().splitlines()[-1] if why.strip() else "unknown error"
@@ -182,10 +187,14 @@ class ReferenceBox(QGroupBox):
         self.status.setText(why)
         self.failed.emit(why)
 
-    def set_palette(self, palette: "ref.Palette | None") -> None:
-        self.palette = palette
+    def set_palette(self, palette: "ref.Palette | None", photo=None) -> None:
+        """A palette (a folder's, a saved one's) or a photo's palette and the photo itself, whose
+        colours then go where the same things are (models/matching.py)."""
+        self.palette, self.photo = palette, photo if palette is not None else None
         self.swatches.set_palette(palette)
-        if palette is not None:
+        if palette is not None and photo is not None:
+            self.status.setText(f"Colours of {Path(palette.source).name} go where the same things are")
+        elif palette is not None:
             self.status.setText(f"{len(palette.colours)} colours from {Path(palette.source).name or palette.source}")
         else:
             self.status.setText("")

@@ -72,6 +72,12 @@ def wrong_colour_rate(pred_lab: np.ndarray, true_lab: np.ndarray) -> float:
     return float(np.mean((err > WRONG_AB_ERROR) & (chroma > WRONG_CHROMA)))
 
 
+def mean_ab_error(pred_lab: np.ndarray, true_lab: np.ndarray) -> float:
+    """Mean Euclidean distance of the predicted ab from the truth's, per pixel (Lab units)."""
+    diff = np.asarray(pred_lab, np.float64)[..., 1:] - np.asarray(true_lab, np.float64)[..., 1:]
+    return float(np.sqrt((diff**2).sum(-1)).mean())
+
+
 def colour_cast(pred_lab: np.ndarray, true_lab: np.ndarray) -> tuple[float, float]:
     """Mean (a, b) of prediction minus truth: a tint over the whole photo, which the error
     metrics do not show by direction (b < 0 bluer, b > 0 yellower or sepia; a < 0 greener, a > 0
@@ -102,6 +108,7 @@ class MetricSummary:
     cast_a: float
     cast_b: float
     count: int
+    ab_error: float = 0.0  # mean distance of each pixel's ab from the truth's, in Lab units
 
     @property
     def colourfulness_ratio(self) -> float:
@@ -114,7 +121,7 @@ class MetricSummary:
 
 
 _KEYS = ("psnr", "ssim", "colourfulness", "colourfulness_true", "auc", "ciede2000", "wrong_colour",
-         "cast_a", "cast_b")
+         "cast_a", "cast_b", "ab_error")
 
 
 class MetricAccumulator:
@@ -142,6 +149,7 @@ class MetricAccumulator:
             "wrong_colour": wrong_colour_rate(pred_lab, true_lab),
             "cast_a": cast_a,
             "cast_b": cast_b,
+            "ab_error": mean_ab_error(pred_lab, true_lab),
         }
         for key, value in values.items():
             self._sums[key] += value
@@ -155,8 +163,8 @@ class MetricAccumulator:
 
 def format_table(rows: dict[str, MetricSummary]) -> str:
     """A plain-text aligned table, one row per named model (e.g. "grayscale baseline")."""
-    header = ["model", "PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "wrong colour", "cast a, b",
-              "images"]
+    header = ["model", "PSNR dB", "SSIM", "colourful", "AuC", "CIEDE2000", "ab error", "wrong colour",
+              "cast a, b", "images"]
     body = [
         [
             name,
@@ -165,6 +173,7 @@ def format_table(rows: dict[str, MetricSummary]) -> str:
             f"{s.colourfulness:.1f} ({s.colourfulness_ratio:.0%} of truth)",
             f"{s.auc:.4f}",
             f"{s.ciede2000:.2f}",
+            f"{s.ab_error:.2f}",
             f"{100 * s.wrong_colour:.2f}%",
             f"{s.cast_a:+.1f}, {s.cast_b:+.1f}",
             str(s.count),

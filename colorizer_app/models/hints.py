@@ -6,7 +6,7 @@ the photo's own. A hint-taking network sees hints as three planes on its input g
 where a hint is, 0 elsewhere, and a mask that is 1 there (Zhang et al. 2017, "Real-Time
 User-Guided Image Colorization with Learned Deep Priors").
 
-The JSON format (`colorizer-cli colorize --hints FILE`, README):
+The JSON format (`colorizer-cli colorize --hints FILE`, docs/cli.md):
     {"hints": [{"x": 0.25, "y": 0.6, "color": "#2a4fc0"}, ...]}
 A hint may also carry its exact "a" and "b" (the app's own store keeps them): then they are its
 chroma, and reading it needs no colour conversion.
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # torch is imported where colours are converted or planes mad
 HINT_PATCH = 3  # side, in working-image pixels, of the square a network sees a hint cover (trained
 # with 1 to 7; 5 lets the network alone follow hints better, +2.49 dB at 10 hints on val against
 # +1.96, but it spills the colour onto neighbours more, and after the spread along edges the two
-# are level: +3.13 and +3.14 dB; model card)
+# are level: +3.13 and +3.14 dB; docs/training-history.md)
 TRUTH_PATCH = 7  # `eval --hints`: a sampled hint's colour is the true mean over this square
 MAX_HINTS = 1000  # more than anyone places by hand; a file with more is refused
 HEX = re.compile(r"#?([0-9a-fA-F]{6})")

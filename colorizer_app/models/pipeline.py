@@ -29,6 +29,7 @@ from ..imaging.upsample import bilinear_upsample, guided_upsample
 from .bins import annealed_mean
 from .checkpoint import LoadedModel
 from .hint_spread import spread_hints
+from . import matching
 from .hints import Hint, hint_planes
 from .reference import Reference, pull_toward, reweight_logits
 
@@ -73,13 +74,21 @@ class NetOutput:
     working: tuple[int, int]  # the working size (h, w), before padding
     out_stride: int  # working pixels per output pixel
     hints: tuple[Hint, ...] = ()
+    work_L: torch.Tensor | None = None  # (B, 1, h, w) the working L: a reference photo is matched to it
 
     @property
     def nbytes(self) -> int:
-        return (self.raw.numel() + self.guide.numel()) * 4
+        extra = self.work_L.numel() if self.work_L is not None else 0
+        return (self.raw.numel() + self.guide.numel() + extra) * 4
+
+    @property
+    def covered(self) -> tuple[int, int]:
+        """Rows and columns of the output grid that are the photo (the rest is padding)."""
+        return -(-self.working[0] // self.out_stride), -(-self.working[1] // self.out_stride)
 
     def item(self, i: int) -> "NetOutput":
-        return NetOutput(self.raw[i:i + 1], self.guide[i:i + 1], self.working, self.out_stride, self.hints)
+        work_L = self.work_L[i:i + 1] if self.work_L is not None and self.work_L.shape[0] > 1 else self.work_L
+        return NetOutput(self.raw[i:i + 1], self.guide[i:i + 1], self.working, self.out_stride, self.hints, work_L)
 
 
 def has_hint_inputs(model: LoadedModel) -> bool:
@@ -139,7 +148,7 @@ def network_output(model: LoadedModel, L_work: torch.Tensor, device: torch.devic
             out = model.net(*inputs)
     else:
         out = model.net(*inputs)
-    return NetOutput(out.float().cpu(), guide, (h, w), spec.out_stride, tuple(hints))
+    return NetOutput(out.float().cpu(), guide, (h, w), spec.out_stride, tuple(hints), L_work.float().cpu())
 
 
 @torch.inference_mode()
@@ -148,11 +157,15 @@ def decode(model: LoadedModel, out: NetOutput, temperature: float | None = None,
     """Network output -> ab (B, 2, h', w') at the network's resolution. A reference with a
     strength above 0 steers it (models/reference.py): for classification by reweighting the
     distribution over the bins before the annealed mean, otherwise by pulling ab toward the
-    palette. Without one (or at strength 0) the output is exactly the unsteered one. The hints
+    palette. A reference photo steers by meaning instead (models/matching.py): the model's own
+    colours move toward the reference's where its content matches, by the strength times the
+    confidence of the match. Without one (or at strength 0) the output is exactly the unsteered one. The hints
     (`out.hints`) are then carried on along the photo's edges (models/hint_spread.py), last, so
     that they hold over the palette: every model follows hints this way, and a network with hint
     inputs has seen them too."""
     steer = reference is not None and reference.active
+    by_meaning = steer and reference.photo is not None and out.work_L is not None
+    steer = steer and not by_meaning and reference.palette is not None
     if model.family != "classification":
         ab = pull_toward(out.raw, reference) if steer else out.raw
     else:
@@ -163,6 +176,9 @@ def decode(model: LoadedModel, out: NetOutput, temperature: float | None = None,
             ab = annealed_mean(reweight_logits(out.raw, model.bins, 1.0, reference), model.bins, 0.0)
         else:
             ab = annealed_mean(reweight_logits(out.raw, model.bins, t, reference), model.bins, 1.0)
+    if by_meaning:
+        colour, trust = matching.match(out.work_L, reference.photo)
+        ab = matching.steer(ab, colour, trust, reference.strength, out.covered)
     if not out.hints:
         return ab
     return torch.stack([spread_hints(ab[i], out.guide[i], out.hints, out.working, out.out_stride)

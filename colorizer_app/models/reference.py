@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:
     import torch
 
+    from .matching import ReferencePhoto
+
 import numpy as np
 
 MIN_COLOURS, MAX_COLOURS, DEFAULT_COLOURS = 8, 32, 16
@@ -114,14 +116,22 @@ class Palette:
 
 @dataclass(frozen=True)
 class Reference:
-    """A palette and how strongly it steers: 0 ignores it, MAX_STRENGTH keeps to its colours."""
+    """What steers the colours and how strongly: 0 ignores it, MAX_STRENGTH keeps to it.
 
-    palette: Palette
+    A single reference photo comes as `photo` (models/matching.py): its colours go where the same
+    things are, and where nothing matches the model's own colour stands. A folder or a saved
+    palette comes as `palette` only: its colours exist, but not where they go. A photo's palette
+    is kept beside it for showing its swatches and saving it."""
+
+    palette: Palette | None
     strength: float = 0.5
+    photo: "ReferencePhoto | None" = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.strength) and 0.0 <= self.strength <= MAX_STRENGTH):
             raise ValueError(f"reference strength must be from 0 to {MAX_STRENGTH:g}, not {self.strength}")
+        if self.palette is None and self.photo is None:
+            raise ValueError("a reference needs a palette or a photo")
 
     @property
     def active(self) -> bool:
@@ -245,6 +255,47 @@ def palette_from_pixels(images: Iterable[np.ndarray], k: int = DEFAULT_COLOURS, 
     return Palette(tuple((float(a), float(b)) for a, b in centres), tuple(float(w) for w in weights), source)
 
 
+def colour_photo(path: str | Path) -> np.ndarray:
+    """A reference photo's pixels; a grayscale one is refused with a message naming it."""
+    from ..imaging.io import ImageError, is_colour_pixels, load_image
+
+    try:
+        img = load_image(path)
+    except ImageError as e:
+        raise ReferenceError(str(e)) from e
+    if img.pixels.ndim != 3 or not is_colour_pixels(img.pixels):
+        raise ReferenceError(f"{path}: is a grayscale photo; a reference must be a colour photo")
+    return img.pixels
+
+
+def photo_reference(pixels: np.ndarray, strength: float, k: int = DEFAULT_COLOURS, source: str = "") -> Reference:
+    """A single colour photo as a reference: matched by meaning (models/matching.py), with its
+    palette beside it (shown as swatches, and what a saved palette keeps)."""
+    from .matching import reference_photo
+
+    return Reference(palette_from_pixels([pixels], k, source=source), strength, reference_photo(pixels, source))
+
+
+def reference_parts(path: str | Path, k: int = DEFAULT_COLOURS) -> tuple[Palette, "ReferencePhoto | None"]:
+    """What a chosen photo or folder gives: its palette and, for a single photo, the photo ready
+    to be matched by meaning (the GUI makes these on a worker thread, then sets the strength)."""
+    path = Path(path)
+    if path.is_file():
+        from .matching import reference_photo
+
+        pixels = colour_photo(path)
+        return palette_from_pixels([pixels], k, source=str(path)), reference_photo(pixels, str(path))
+    return palette_from_path(path, k), None
+
+
+def reference_from(spec: str | Path, strength: float, k: int = DEFAULT_COLOURS) -> Reference:
+    """A photo (matched by meaning), a folder or a saved palette's name (a palette) -> a Reference."""
+    p = Path(spec)
+    if p.is_file():
+        return photo_reference(colour_photo(p), strength, k, str(p))
+    return Reference(resolve(spec, k), strength)
+
+
 def palette_from_path(path: str | Path, k: int = DEFAULT_COLOURS, limit: int = 200) -> Palette:
     """A colour photo, or a folder of photos (its colour ones, up to `limit`), -> its palette.
     A grayscale photo, or a folder with no colour photo, is refused with a message naming it."""
@@ -265,13 +316,7 @@ def palette_from_path(path: str | Path, k: int = DEFAULT_COLOURS, limit: int = 2
         if not images:
             raise ReferenceError(f"{path}: no colour photos in this folder to take colours from")
         return palette_from_pixels(images, k, source=str(path))
-    try:
-        img = load_image(path)
-    except ImageError as e:
-        raise ReferenceError(str(e)) from e
-    if img.pixels.ndim != 3 or not is_colour_pixels(img.pixels):
-        raise ReferenceError(f"{path}: is a grayscale photo; a reference must be a colour photo")
-    return palette_from_pixels([img.pixels], k, source=str(path))
+    return palette_from_pixels([colour_photo(path)], k, source=str(path))
 
 
 # --------------------------------------------------------------------------- saved palettes

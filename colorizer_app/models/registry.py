@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from ..resources import weights_dir
-from .header import (FAMILIES, PLAIN_NAMES, CheckpointError, family_named, meta_has_hint_inputs, read_meta,
+from .header import (FAMILIES, CheckpointError, family_named, meta_has_hint_inputs, read_meta,
                      remove_stale_temp_files, shown_name)
 from .validation import visible
 

@@ -21,7 +21,6 @@ from PIL import Image
 from ..imaging.io import ImageError, load_image
 from ..models import pipeline, registry
 from ..models.checkpoint import CheckpointError, LoadedModel, load_model
-from ..models.networks import NetSpec
 from ..models.user_models import file_stem, name_problem  # noqa: F401  (part of this module's API)
 from .data import PhotoSet, lab_batch, load_photo_folder, photo_size
 from .objectives import LossConfig
@@ -33,7 +32,7 @@ DEFAULT_BATCH = 16
 DEFAULT_LR = 3e-4  # a third of training from scratch: adapt, do not forget
 DEFAULT_CROP = 128
 # classification: class rebalancing while fine-tuning (1.0 = none). Measured on 200 cats and dogs
-# (README): none gained 1.6 dB on held-out photos but halved the colour; 0.75 kept the colour and
+# (docs/training.md): none gained 1.6 dB on held-out photos but halved the colour; 0.75 kept the colour and
 # lost 1.3 dB. Accuracy wins by default; --rebalance-lambda trades it for colour.
 FINETUNE_LAMBDA = 1.0
 PREVIEW_SIZE = 256  # short side of the preview photo
