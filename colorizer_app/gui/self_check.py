@@ -53,6 +53,26 @@ def training_problem() -> str | None:
     return None
 
 
+def matching_problem() -> str | None:
+    """A reference photo matched to a photo by meaning: the encoder's ImageNet weights are a data
+    file of another package, which a bundle could leave out; it would fail only when a user chose
+    a reference photo."""
+    try:
+        import numpy as np
+        import torch
+
+        from ..models import matching
+
+        rng = np.random.default_rng(0)
+        ref = matching.reference_photo(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))
+        colour, trust = matching.match(torch.rand(1, 1, 64, 64) * 100, ref)
+        if not (torch.isfinite(colour).all() and torch.isfinite(trust).all()):
+            return "matching a reference photo gave no numbers"
+    except Exception as e:  # any failure here is what the check is for
+        return f"matching a reference photo failed: {type(e).__name__}: {e}"
+    return None
+
+
 class SelfCheck(QObject):
     def __init__(self, window, started: float, want_result: bool, timeout_s: float = 120.0):
         super().__init__(window)
@@ -87,8 +107,9 @@ class SelfCheck(QObject):
         QTimer.singleShot(0, self._check_training)
 
     def _check_training(self) -> None:
-        problem = training_problem()
-        self._finish(1, problem) if problem else self._finish(0, "colourised, and a training step ran")
+        problem = training_problem() or matching_problem()
+        self._finish(1, problem) if problem else self._finish(
+            0, "colourised, a training step ran and a reference photo was matched")
 
     def _loaded(self, loaded, failures) -> None:
         if failures:

@@ -13,7 +13,7 @@ distance, so that the photo far from every hint keeps the network's colours. It 
 network's ab. One sparse solve on the 1/4 grid (a few thousand cells): tens of milliseconds.
 
 SIGMA and REACH were chosen on the first 120 val photos with 10 hints from the truth, and by eye
-on an old scan with hints placed by hand (model card). A long reach scores a little higher when
+on an old scan with hints placed by hand (docs/training-history.md). A long reach scores a little higher when
 hints are spread evenly over the photo (REACH 18: +0.08 dB at 10 hints on all of val), and
 tints the whole photo with the colour of a single hint when the reach is longer still.
 """
