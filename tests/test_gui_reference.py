@@ -50,9 +50,11 @@ def test_choose_change_strength_and_clear(qtbot, window, tmp_path):
 
     choose(qtbot, box, colour_reference(tmp_path / "postcard.png"))
     assert box.palette is not None and len(box.palette.colours) == 2
+    assert box.photo is not None  # a single photo: its colours go where the same things are
     assert len(box.swatches.colours) == 2 and box.strength.isEnabled()
     params = window.current_params()
     assert params.reference is not None and params.reference.strength == pytest.approx(0.5)
+    assert params.reference.photo is box.photo
     window._controls_settled()
     qtbot.waitUntil(lambda: window.preview.after_params == window.current_params(), timeout=15000)
     steered = image_bytes(window.preview.after)
@@ -98,6 +100,7 @@ def test_a_palette_is_saved_and_chosen_again(qtbot, window, tmp_path):
     box.saved.setCurrentIndex(i)
     box.saved.activated.emit(i)
     assert box.palette is not None and np.allclose(box.palette.colours, first.colours, atol=1e-2)
+    assert box.photo is None and window.current_params().reference.photo is None  # a palette only
 
 
 def test_every_family_can_use_it(qtbot, window):

@@ -37,6 +37,7 @@ CLICK_SLOP_PX = 4  # a press that moves less than this before its release is a c
 
 EMPTY_HINT = "Drop photos here or use File > Open"
 BUSY_TEXT = "Colourising\u2026"
+SPLIT_CAPTIONS = ("Before", "After")
 
 
 class ImagePane(QWidget):
@@ -76,6 +77,10 @@ class ImagePane(QWidget):
         self._drag_to: tuple[float, float] | None = None
         self._pending: tuple[float, float] | None = None
         self._pyramids: dict[int, list[QImage]] = {}  # cacheKey -> [image, 1/2, 1/4, ...]
+        self._split_captions = SPLIT_CAPTIONS
+        self._shade: QImage | None = None  # drawn over the colour: dims where a reference photo was not used
+        self._shade_side: str | None = None  # like the markers': "all", "after" (split) or None
+        self._shade_legend: str | None = None
         self.setMouseTracking(True)  # hover feedback: split cursor near the divider
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -85,15 +90,35 @@ class ImagePane(QWidget):
 
     def set_content(self, image: QImage | None, *, caption: str | None = None,
                     overlay: str | None = None, hint: str | None = None,
-                    split_after: QImage | None = None, split: bool = False) -> None:
-        """Everything the pane shows, at once, so no half-configured state is ever painted."""
+                    split_after: QImage | None = None, split: bool = False,
+                    split_captions: tuple[str, str] = SPLIT_CAPTIONS) -> None:
+        """Everything the pane shows, at once, so no half-configured state is ever painted.
+        `split_captions`: the captions left and right of the divider."""
         self._image = image if image is not None and not image.isNull() else None
         self._after = split_after if split_after is not None and not split_after.isNull() else None
         self._split = bool(split and self._image is not None and self._after is not None)
         self._caption, self._overlay, self._hint = caption, overlay, hint
-        live = {img.cacheKey() for img in (self._image, self._after) if img is not None}
-        self._pyramids = {k: v for k, v in self._pyramids.items() if k in live}
+        self._split_captions = tuple(split_captions)
+        self._prune_pyramids()
         self.update()
+
+    def set_shade(self, shade: QImage | None, side: str | None, legend: str | None = None) -> None:
+        """A translucent image drawn over where this pane shows colour (`side` as for the
+        markers: "all", "after" right of the split divider, None: nowhere), e.g. dimming the parts
+        a reference photo's colours did not go to; `legend` says in a pill what it means."""
+        self._shade = shade if shade is not None and not shade.isNull() else None
+        self._shade_side = side if self._shade is not None else None
+        self._shade_legend = legend if self._shade_side is not None else None
+        self._prune_pyramids()
+        self.update()
+
+    def shade(self) -> QImage | None:
+        """The shade drawn over this pane's colour, or None."""
+        return self._shade if self._shade_side is not None and self._image is not None else None
+
+    def _prune_pyramids(self) -> None:
+        live = {img.cacheKey() for img in (self._image, self._after, self._shade) if img is not None}
+        self._pyramids = {k: v for k, v in self._pyramids.items() if k in live}
 
     def set_divider(self, fraction: float) -> None:
         self._divider = fraction
@@ -163,6 +188,10 @@ class ImagePane(QWidget):
     def caption(self) -> str | None:
         return self._caption
 
+    def split_captions(self) -> tuple[str, str] | None:
+        """The captions left and right of the divider, or None when the pane is not split."""
+        return self._split_captions if self._split else None
+
     def overlay_text(self) -> str | None:
         return self._overlay
 
@@ -196,9 +225,13 @@ class ImagePane(QWidget):
                 p.setClipRect(QRectF(x, 0, self.width() - x, self.height()))
                 self._draw_image(p, self._after)
                 p.restore()
+                if self.shade() is not None:
+                    self._draw_shade(p)
                 self._draw_split_decorations(p, x)
             else:
                 self._draw_image(p, self._image)
+                if self.shade() is not None:
+                    self._draw_shade(p)
         elif not self._state.image_size().isEmpty():
             p.fillRect(self._visible_image_rect(), PLACEHOLDER)  # where the result will appear
         if self._caption and not self._split:
@@ -210,6 +243,32 @@ class ImagePane(QWidget):
         if (self._markers or self._pending) and self._marker_side is not None and self._image is not None:
             self._draw_markers(p)
         p.end()
+
+    def _shade_area(self) -> QRectF:
+        """Where the shade may be drawn: the whole pane, or right of the split divider."""
+        if self._shade_side == "after":
+            x = self.divider_x()
+            return QRectF(x, 0, max(0.0, self.width() - x), self.height())
+        return QRectF(self.rect())
+
+    def _draw_shade(self, p: QPainter) -> None:
+        """The shade over the colour (scaled smoothly onto the photo like any image), and its legend
+        in a pill at the bottom of the shaded part, where there is room for it."""
+        area = self._shade_area()
+        if area.isEmpty():
+            return
+        p.save()
+        p.setClipRect(area)
+        self._draw_image(p, self._shade)
+        if self._shade_legend:
+            font = self._small_font()
+            rect = self._pill_rect(self._shade_legend, font)
+            room = self._visible_image_rect().intersected(area)
+            if room.width() >= rect.width() + 16 and room.height() >= 3 * rect.height():
+                rect.moveTo(room.center().x() - rect.width() / 2, room.bottom() - rect.height() - 16)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                self._pill(p, self._shade_legend, rect, font)
+        p.restore()
 
     def _draw_markers(self, p: QPainter) -> None:
         """Each hint a small disc of its colour in a dark and a light ring (visible on any photo);
@@ -370,10 +429,11 @@ class ImagePane(QWidget):
         highlight colour with two arrows that say 'drag me sideways'."""
         h = self.height()
         p.save()
+        before, after = self._split_captions
         p.setClipRect(QRectF(0, 0, x, h))
-        self._draw_caption(p, "Before", Qt.AlignmentFlag.AlignLeft)
+        self._draw_caption(p, before, Qt.AlignmentFlag.AlignLeft)
         p.setClipRect(QRectF(x, 0, self.width() - x, h))
-        self._draw_caption(p, "After", Qt.AlignmentFlag.AlignRight)
+        self._draw_caption(p, after, Qt.AlignmentFlag.AlignRight)
         p.restore()
 
         area = self._visible_image_rect()

@@ -112,6 +112,8 @@ class MainWindow(QMainWindow):
         self.controls.paramsChanged.connect(self._params_changed)
         self.controls.released.connect(self._controls_released)
         self.controls.resetRequested.connect(self.reset_controls)
+        # the reference's check boxes: where its colours went, the colour with and without it
+        self.controls.reference.viewChanged.connect(self.preview.request)
         self.warning.connect(lambda text: self.status(text, 10000))
         self.viewer.modeChanged.connect(self._mode_changed)
         self.viewer.zoomChanged.connect(self._zoom_changed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
-__all__ = ["numpy_to_qimage", "qimage_to_numpy"]
+__all__ = ["numpy_to_qimage", "qimage_to_numpy", "alpha_to_qimage"]
 
 
 def numpy_to_qimage(arr: np.ndarray) -> QImage:
@@ -39,6 +39,23 @@ def numpy_to_qimage(arr: np.ndarray) -> QImage:
         raise MemoryError(f"cannot allocate a {w}x{h} image")
     rows = np.frombuffer(img.bits(), np.uint8, count=img.bytesPerLine() * h).reshape(h, -1)
     np.copyto(rows[:, : w * channels], arr.reshape(h, w * channels))
+    return img
+
+
+def alpha_to_qimage(alpha: np.ndarray, rgb: tuple[int, int, int] = (0, 0, 0)) -> QImage:
+    """uint8 (H, W) opacity -> a Format_ARGB32_Premultiplied image of the colour `rgb` at that
+    opacity: a translucent layer to paint over a picture."""
+    alpha = np.asarray(alpha)
+    if alpha.dtype != np.uint8 or alpha.ndim != 2:
+        raise ValueError(f"expected a uint8 (H, W) array, got {alpha.dtype} {alpha.shape}")
+    h, w = alpha.shape
+    img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+    if img.isNull():
+        raise MemoryError(f"cannot allocate a {w}x{h} image")
+    a = alpha.astype(np.uint32)
+    r, g, b = ((a * int(c) + 127) // 255 for c in rgb)  # premultiplied
+    rows = np.frombuffer(img.bits(), np.uint32, count=img.bytesPerLine() // 4 * h).reshape(h, -1)
+    np.copyto(rows[:, :w], (a << 24) | (r << 16) | (g << 8) | b)  # 0xAARRGGBB in native byte order
     return img
 
 

@@ -4,6 +4,8 @@ Choosing a photo makes it ready to be matched by meaning (models/matching.py: it
 the same things are) and its palette; a folder gives a palette. Both are made on the panel's own
 worker thread (loading, the encoder and k-means take a moment); the palette shows as swatches, each
 as wide as the share of the photo it covers. The strength goes from "ignore" to "only these colours"; Clear removes the reference.
+Two check boxes change what the viewer shows (preview.py does it): for a single photo, where its
+colours went (the rest dimmed); for any reference, the colour with and without it, to compare.
 Palettes can be saved by name and chosen again. What it makes is a `Reference` in the params, so
 the preview, Export and Colourise All all use it (models/reference.py does the colouring).
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QGroupBox,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..models import reference as ref
+from .wording import COMPARE_REFERENCE, COMPARE_REFERENCE_TIP, SHOW_MATCH, SHOW_MATCH_TIP
 from .workers import Job, JobRunner
 
 STRENGTH_DEFAULT = 0.5
@@ -74,6 +78,7 @@ class ReferenceBox(QGroupBox):
     changed = Signal()  # the reference or its strength changed: the params did
     released = Signal()  # the strength slider was let go
     failed = Signal(str)  # a reference could not be used (a grayscale photo...)
+    viewChanged = Signal()  # what the viewer shows of the reference: the two check boxes
 
     def __init__(self, parent=None):
         super().__init__("Colours from a photo", parent)
@@ -115,6 +120,11 @@ class ReferenceBox(QGroupBox):
             ends_lay.addWidget(lab)
         ends_lay.addSpacing(38)
         self.strength_ends = ends
+        # what the viewer shows; off until asked for, and off again when the reference goes
+        self.show_match = QCheckBox(SHOW_MATCH)
+        self.show_match.setToolTip(SHOW_MATCH_TIP)
+        self.compare_check = QCheckBox(COMPARE_REFERENCE)
+        self.compare_check.setToolTip(COMPARE_REFERENCE_TIP)
 
         # short rows: the side panel is narrow, and it must not scroll sideways
         row1 = QVBoxLayout()
@@ -128,6 +138,8 @@ class ReferenceBox(QGroupBox):
         lay.addWidget(self.swatches)
         lay.addWidget(self.strength)
         lay.addWidget(ends)
+        lay.addWidget(self.show_match)
+        lay.addWidget(self.compare_check)
         lay.addWidget(self.saved)
         lay.addLayout(row2)
         lay.addWidget(self.status)
@@ -139,6 +151,8 @@ class ReferenceBox(QGroupBox):
         self.saved.activated.connect(self._saved_picked)
         self.strength.valueChanged.connect(self._strength_changed)
         self.strength.released.connect(self.released)
+        self.show_match.toggled.connect(self.viewChanged)
+        self.compare_check.toggled.connect(self.viewChanged)
         self.refresh_saved()
         self._update_enabled()
 
@@ -148,6 +162,14 @@ class ReferenceBox(QGroupBox):
         if self.palette is None or not self._supported or self.strength.value() <= 0:
             return None
         return ref.Reference(self.palette, self.strength.value(), self.photo)
+
+    def shows_match(self) -> bool:
+        """The viewer is to dim where the reference photo's colours did not go."""
+        return self.show_match.isChecked() and self.photo is not None and self._supported
+
+    def compares(self) -> bool:
+        """The viewer is to show the colour without the reference beside the colour with it."""
+        return self.compare_check.isChecked() and self.palette is not None and self._supported
 
     def set_family(self, family: str | None) -> None:
         """Greyed out, with a tooltip saying why, where the model cannot use a reference."""
@@ -251,5 +273,11 @@ class ReferenceBox(QGroupBox):
         for w in (self.choose_button, self.folder_button, self.saved):
             w.setEnabled(on)
         have = on and self.palette is not None
-        for w in (self.strength, self.strength_ends, self.save_button, self.clear_button, self.swatches):
+        for w in (self.strength, self.strength_ends, self.save_button, self.clear_button, self.swatches,
+                  self.compare_check):
             w.setEnabled(have)
+        self.show_match.setEnabled(have and self.photo is not None)
+        if self.photo is None:  # cleared, or a palette: nothing was matched
+            self.show_match.setChecked(False)
+        if self.palette is None:
+            self.compare_check.setChecked(False)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from .image_pane import BUSY_TEXT, EMPTY_HINT, PANE_GAP, ImagePane
 from .settings import VIEW_MODES
 from .view_state import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ViewState, _clamp
+from .wording import MATCH_SHADE_LEGEND, WITH_REFERENCE, WITHOUT_REFERENCE
 
 __all__ = ["ViewState", "ImagePane", "PhotoViewer", "MIN_ZOOM", "MAX_ZOOM", "ZOOM_STEP", "EMPTY_HINT"]
 
@@ -41,6 +42,11 @@ class PhotoViewer(QWidget):
 
     With no photo at all the viewer shows a single pane with a drop hint, whatever the mode.
     Comparison images are not cleared by `set_images`: the caller owns both and sets both.
+
+    With a reference photo or palette, `set_images(..., without=)` compares the colour with and
+    without it: in split mode the colour without it takes the place of the grayscale left of the
+    divider, side by side the two colourisations stand next to each other. `set_match_shade`
+    dims, over every pane that shows colour, where a reference photo's colours did not go.
     """
 
     modeChanged = Signal(str)
@@ -66,6 +72,8 @@ class PhotoViewer(QWidget):
         self._size = QSize()
         self._message: str | None = None
         self._compare: dict[str, QImage | None] = {}
+        self._without: QImage | None = None  # the colour without the reference, to compare with `_after`
+        self._shade: QImage | None = None  # dims where a reference photo's colours did not go
         self._pool: list[ImagePane] = []
         self._visible = 0
         self._markers: list = []  # colour hints [(x, y, QColor)], drawn on the panes that show colour
@@ -98,12 +106,15 @@ class PhotoViewer(QWidget):
     # --- content ------------------------------------------------------------------------------
 
     def set_images(self, before: QImage | None, after: QImage | None, size: QSize | None = None,
-                   message: str | None = None) -> None:
+                   message: str | None = None, without: QImage | None = None) -> None:
         """`after` None means "still colourising": the grayscale is shown with a busy text.
         `size`: the photo's own size (default: that of `before`), which zoom is relative to;
-        `message`: shown instead of a photo (one that could not be opened says why)."""
+        `message`: shown instead of a photo (one that could not be opened says why);
+        `without`: the colour without the reference, shown instead of `before` (split and side by
+        side) to compare with `after`, the colour with it."""
         self._before = before if before is not None and not before.isNull() else None
         self._after = after if after is not None and not after.isNull() else None
+        self._without = without if without is not None and not without.isNull() and self._after is not None else None
         self._size = QSize(size) if size is not None else QSize()
         self._message = message
         self._busy = BUSY_TEXT if self._before is not None and self._after is None else None
@@ -117,6 +128,20 @@ class PhotoViewer(QWidget):
 
     def photo_size(self) -> QSize:
         return self._reference_size()
+
+    def comparing_reference(self) -> bool:
+        """The colour without the reference is shown beside (or under the divider of) the colour
+        with it."""
+        return self._without is not None and self._mode in ("split", "side_by_side")
+
+    def set_match_shade(self, shade: QImage | None) -> None:
+        """A translucent image (black, more opaque where a reference photo's colours did not go)
+        drawn over every pane that shows colour; None removes it."""
+        self._shade = shade if shade is not None and not shade.isNull() else None
+        self._apply_markers()
+
+    def match_shade(self) -> QImage | None:
+        return self._shade
 
     def set_busy_text(self, text: str | None) -> None:
         self._busy = text or None
@@ -152,7 +177,7 @@ class PhotoViewer(QWidget):
         if self._mode == "split":
             return "after" if pane.split_image() is not None else None
         if self._mode == "side_by_side":
-            return "all" if pane.caption() == "Colour" else None
+            return "all" if pane.caption() in ("Colour", WITH_REFERENCE) else None
         if self._mode == "compare" and self._compare:
             return "all" if pane.caption() in self._compare else None
         return None
@@ -162,6 +187,7 @@ class PhotoViewer(QWidget):
             side = self._marker_side(pane) if pane in self.panes() else None
             pane.set_markers(self._markers if side else [], self._selected_marker, side, self._hint_mode,
                              self._pending_marker)
+            pane.set_shade(self._shade if side else None, side, MATCH_SHADE_LEGEND)
 
     def marker_at(self, pos: QPoint) -> int | None:
         """The hint marker under `pos` (viewer coordinates), or None."""
@@ -225,6 +251,9 @@ class PhotoViewer(QWidget):
             if not self._size.isEmpty():  # being opened: where it will be
                 return [dict(image=None, overlay=self._busy)]
             return [dict(image=None, hint=EMPTY_HINT)]
+        without = self._without
+        if self._mode == "side_by_side" and without is not None:
+            return [dict(image=without, caption=WITHOUT_REFERENCE), dict(image=after, caption=WITH_REFERENCE)]
         if self._mode == "side_by_side":
             return [dict(image=before, caption="Original"),
                     dict(image=after, caption="Colour", overlay=None if after is not None else self._busy)]
@@ -232,6 +261,9 @@ class PhotoViewer(QWidget):
             return [dict(image=before if before is not None else after,
                          caption="Original" if before is not None else "Colour",
                          overlay=self._busy if after is None else None)]
+        if without is not None:
+            return [dict(image=without, split_after=after, split=True,
+                         split_captions=(WITHOUT_REFERENCE, WITH_REFERENCE))]
         if before is not None and after is not None:
             return [dict(image=before, split_after=after, split=True)]
         return [dict(image=before if before is not None else after,

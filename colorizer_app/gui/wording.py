@@ -29,6 +29,18 @@ BOLDNESS_TIP = ("How daring the Vivid model is with colour. Towards “Bolder”
                 "are averaged (calm, washed out).\n\nTechnically: the temperature T of the annealed "
                 "mean over the colour bins, softmax(logits / T); T → 0 is the mode, T = 1 the mean.")
 
+# a reference photo or palette (reference_panel.py), in the viewer; the check boxes' words are
+# short: the side panel is narrow, and the tooltips say the rest
+WITHOUT_REFERENCE = "Without the reference"
+WITH_REFERENCE = "With the reference"
+SHOW_MATCH = "Show where it is used"
+SHOW_MATCH_TIP = ("Dims the parts of your photo where nothing in the reference photo looks alike: its "
+                  "colours go to the parts left bright, and the dimmed parts keep the model's own colours.")
+MATCH_SHADE_LEGEND = "Dimmed: the reference was not used here"
+COMPARE_REFERENCE = "Compare without it"
+COMPARE_REFERENCE_TIP = ("Shows your photo coloured without the reference next to the one with it: "
+                         "left of the divider in the split view, side by side in the side-by-side view.")
+
 
 def model_title(entry: ModelEntry) -> str:
     """The name shown in the picker: a bundled model named after its family gets a plain name;
