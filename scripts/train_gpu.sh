@@ -48,5 +48,12 @@ for w in 10 30; do
   job gan_l1_$w --model gan --init weights/regression.safetensors --batch 128 --lr 2e-4 --warmup 100 \
       --d-warmup 300 --l1-weight $w --aux-weight 0.3 $COMMON $ZOOM
 done
+# The networks on the ImageNet-pretrained encoder (--arch effnet_lite0), continued from the
+# candidates in checkpoints/ (docs/training-history.md): on a GPU they get the many passes over the
+# pool that the 2-core CPU cannot give them.
+job lite_natural --model natural --init checkpoints/natural5-candidate.safetensors --hints --batch 256 \
+    --lr 5e-4 --warmup 100 --encoder-lr 0.3 --chroma-weight 0.5 --degrade 0.2 --zoom 1.8 --zoom-detail 1.5
+job lite_vivid --model vivid --init checkpoints/vivid3-candidate.safetensors --batch 256 --lr 5e-4 \
+    --warmup 100 --encoder-lr 0.3 --rebalance-lambda 0.8 --degrade 0.2
 wait
 grep -H "val PSNR\|wrote\|rror" "$RUNS"/*.log || true
