@@ -46,6 +46,19 @@ def synthetic_photo(h: int, w: int) -> np.ndarray:
     return np.clip((img + noise) * 255, 0, 255).astype(np.uint8)
 
 
+def photo_on_screen(c: Colorizer, megapixels: float, screen: int = 1600):
+    """A 4:3 synthetic photo of `megapixels`: (h, w), its lightness, and the lightness of the
+    on-screen view (long side `screen`, as the app's preview), for timing what a slider or a hint
+    change redoes."""
+    import torch.nn.functional as F
+
+    h = int(round((megapixels * 1e6 * 3 / 4) ** 0.5))
+    w = int(round(h * 4 / 3))
+    L = c.lightness(synthetic_photo(h, w))
+    scale = screen / max(h, w)
+    return (h, w), L, F.interpolate(L[None], size=(round(h * scale), round(w * scale)), mode="area")[0]
+
+
 def best_of(fn, repeat: int) -> float:
     fn()
     times = []

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark import best_of, synthetic_photo  # noqa: E402
+from benchmark import best_of, photo_on_screen  # noqa: E402
 
 from colorizer_app import cpu_threads  # noqa: E402
 from colorizer_app.engine import Colorizer  # noqa: E402
@@ -39,12 +37,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=cpu_threads.AUTO, help="0: the app's automatic threads")
     args = ap.parse_args()
     c = Colorizer(args.model, device="cpu", threads=args.threads)
-    h = int(round((args.megapixels * 1e6 * 3 / 4) ** 0.5))
-    w = int(round(h * 4 / 3))
-    photo = synthetic_photo(h, w)
-    L = c.lightness(photo)
-    scale = SCREEN / max(h, w)
-    L_screen = F.interpolate(L[None], size=(round(h * scale), round(w * scale)), mode="area")[0]
+    (h, w), L, L_screen = photo_on_screen(c, args.megapixels, SCREEN)
     rng = np.random.default_rng(0)
     hints = tuple(Hint(float(rng.random()), float(rng.random()), 40.0, -30.0) for _ in range(args.hints))
     s = replace(c.settings, hints=hints)

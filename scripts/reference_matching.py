@@ -15,18 +15,17 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-import torch
+from skimage.color import rgb2lab
 
 from colorizer_app.cli.evaluate import shifted
 from colorizer_app.imaging.io import iter_image_files, load_image
-from colorizer_app.imaging.lab import uint8_to_lab_batch
+from colorizer_app.imaging.metrics import mean_ab_error
 from colorizer_app.models import matching, pipeline, registry
 from colorizer_app.models.reference import Reference, palette_from_pixels
 
 
 def ab_error(rgb: np.ndarray, truth: np.ndarray) -> float:
-    a = uint8_to_lab_batch(torch.from_numpy(np.stack([rgb, truth])))
-    return float((a[0, 1:] - a[1, 1:]).square().sum(0).sqrt().mean())
+    return mean_ab_error(rgb2lab(rgb), rgb2lab(truth))  # as `eval` measures it
 
 
 def main() -> None:

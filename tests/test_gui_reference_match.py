@@ -112,7 +112,7 @@ def test_where_the_reference_photos_colours_went(qtbot, window, tmp_path):
     alpha = shade_alpha(pane.shade())
     assert alpha.shape == (window.preview.after.height(), window.preview.after.width())
     out, _, _ = window.session.renderer.network(photo.ref, window.photo_params(photo))
-    trust = F.interpolate(matching.trust_map(out.work_L, box.photo).float(), size=alpha.shape, mode="bilinear",
+    trust = F.interpolate(matching.match(out.work_L, box.photo)[1].float(), size=alpha.shape, mode="bilinear",
                           align_corners=False)[0, 0].numpy()
     assert np.abs(alpha - (1 - trust) * SHADE_ALPHA).max() <= 1.0
     w = alpha.shape[1]

@@ -20,8 +20,9 @@ from ..imaging.metrics import CAST_LEGEND, MetricAccumulator, MetricSummary, for
 from ..models import pipeline
 from ..models.checkpoint import CheckpointError
 from ..models.hints import sample_from_truth
+from ..models.matching import reference_photo
 from ..models.reference import (
-    DEFAULT_COLOURS, MAX_STRENGTH, Reference, ReferenceError, photo_reference, reference_from,
+    MAX_STRENGTH, Reference, ReferenceError, reference_from,
 )
 
 BASELINE = "grayscale baseline"
@@ -120,20 +121,21 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
         for n in hint_counts:
             accs[hint_label(name, n)] = MetricAccumulator()
     neighbours = _neighbours(files) if any(v.kind == "neighbour" for v in variants) else {}
-    photos: dict[tuple[Path, bool], Reference | None] = {}
+    photos: dict[tuple[Path, bool], Reference | None] = {}  # the references of the photo being scored
 
     def own_reference(f: Path, pixels=None, shift: bool = False) -> Reference | None:
         """The photo's own colours as a reference (at strength 1; each variant sets its own)."""
         if (f, shift) not in photos:
             try:
                 px = pixels if pixels is not None else load_image(f).pixels
-                photos[f, shift] = (photo_reference(shifted(px) if shift else px, 1.0, DEFAULT_COLOURS, str(f))
+                photos[f, shift] = (Reference(None, 1.0, reference_photo(shifted(px) if shift else px, str(f)))
                                     if px.ndim == 3 else None)
             except (ImageError, ValueError):
                 photos[f, shift] = None
         return photos[f, shift]
 
     for index, f in enumerate(files):
+        photos.clear()  # a reference photo's features take megabytes: keep only this photo's
         try:
             img = load_image(f)
         except ImageError as e:

@@ -78,7 +78,7 @@ def match_shade(renderer, ref, params: Params, long_side: int, key: tuple) -> Ma
     if out.work_L is None or params.reference is None or params.reference.photo is None:
         return None
     # the very tensor the preview was matched on: its match is kept with it, not made again
-    trust = matching.trust_map(out.work_L, params.reference.photo)[:1].float()
+    trust = matching.match(out.work_L, params.reference.photo)[1][:1].float()
     h, w = renderer.screen(ref, long_side).L.shape[-2:]
     trust = F.interpolate(trust, size=(h, w), mode="bilinear", align_corners=False)[0, 0].clamp(0, 1)
     alpha = ((1 - trust) * SHADE_ALPHA).round().to(torch.uint8)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from PIL import Image
 import torch.nn.functional as F
 
 from ..imaging.lab import uint8_to_lab_batch
@@ -44,12 +45,17 @@ def encoder() -> EfficientNetLite0:
     return pretrained_encoder().eval()
 
 
-def _working(L: torch.Tensor, side: int = MATCH_SIDE) -> torch.Tensor:
-    """(B, 1, h, w) -> short side `side`, both sides multiples of 32 (the encoder's stride)."""
-    h, w = L.shape[-2:]
+def match_size(h: int, w: int, side: int = MATCH_SIDE) -> tuple[int, int]:
+    """A photo's size for matching: short side about `side`, both sides multiples of 32 (the
+    encoder's stride), aspect kept as nearly as that allows."""
     s = side / min(h, w)
-    nh, nw = max(32, round(h * s / 32) * 32), max(32, round(w * s / 32) * 32)
-    return F.interpolate(L, size=(nh, nw), mode="bilinear", align_corners=False, antialias=s < 1)
+    return max(32, round(h * s / 32) * 32), max(32, round(w * s / 32) * 32)
+
+
+def _working(L: torch.Tensor) -> torch.Tensor:
+    """(B, 1, h, w) -> its match_size."""
+    size = match_size(*L.shape[-2:])
+    return F.interpolate(L, size=size, mode="bilinear", align_corners=False, antialias=size[0] < L.shape[-2])
 
 
 @torch.inference_mode()
@@ -92,13 +98,15 @@ class ReferencePhoto:
 @torch.inference_mode()
 def reference_photo(pixels: np.ndarray, source: str = "") -> ReferencePhoto:
     """A colour uint8 (H, W, 3) photo -> its ReferencePhoto (about 30 ms at 256 px on two cores)."""
-    rgb = torch.from_numpy(np.ascontiguousarray(pixels[..., :3]))[None]
-    lab = uint8_to_lab_batch(rgb)
+    h, w = pixels.shape[:2]
     side = MATCH_SIDE
-    h, w = lab.shape[-2:]
-    while (side / min(h, w)) ** 2 * h * w / CELL**2 > MAX_REFERENCE_CELLS:
+    nh, nw = match_size(h, w, side)
+    while side > 32 and (nh // CELL) * (nw // CELL) > MAX_REFERENCE_CELLS:  # a very wide photo: larger cells
         side -= 32
-    lab = _working(lab, side)
+        nh, nw = match_size(h, w, side)
+    # brought to its matching size before anything else: a 24 MP reference costs what a small one does
+    small = Image.fromarray(np.ascontiguousarray(pixels[..., :3])).resize((nw, nh), Image.Resampling.BOX)
+    lab = uint8_to_lab_batch(torch.from_numpy(np.array(small))[None])
     feats = cell_features(lab[:, :1])[0]
     ab = F.avg_pool2d(lab[:, 1:], CELL)[0]
     rows, cols = feats.shape[-2:]
@@ -141,7 +149,3 @@ def steer(ab: torch.Tensor, colour: torch.Tensor, trust: torch.Tensor, strength:
     w = strength * on_grid(trust, grid, covered)
     return ab.float() * (1 - w) + on_grid(colour, grid, covered) * w
 
-
-def trust_map(L_work: torch.Tensor, ref: ReferencePhoto) -> torch.Tensor:
-    """(B, 1, r, c) where the reference was trusted, 0 to 1 (the GUI's overlay)."""
-    return match(L_work, ref)[1]

@@ -268,31 +268,24 @@ def colour_photo(path: str | Path) -> np.ndarray:
     return img.pixels
 
 
-def photo_reference(pixels: np.ndarray, strength: float, k: int = DEFAULT_COLOURS, source: str = "") -> Reference:
-    """A single colour photo as a reference: matched by meaning (models/matching.py), with its
-    palette beside it (shown as swatches, and what a saved palette keeps)."""
-    from .matching import reference_photo
-
-    return Reference(palette_from_pixels([pixels], k, source=source), strength, reference_photo(pixels, source))
-
-
 def reference_parts(path: str | Path, k: int = DEFAULT_COLOURS) -> tuple[Palette, "ReferencePhoto | None"]:
     """What a chosen photo or folder gives: its palette and, for a single photo, the photo ready
-    to be matched by meaning (the GUI makes these on a worker thread, then sets the strength)."""
+    to be matched by meaning (models/matching.py); the palette is shown as swatches and is what a
+    saved palette keeps. The GUI makes these on a worker thread, then sets the strength."""
     path = Path(path)
-    if path.is_file():
-        from .matching import reference_photo
+    if not path.is_file():
+        return palette_from_path(path, k), None
+    from .matching import reference_photo
 
-        pixels = colour_photo(path)
-        return palette_from_pixels([pixels], k, source=str(path)), reference_photo(pixels, str(path))
-    return palette_from_path(path, k), None
+    pixels = colour_photo(path)
+    return palette_from_pixels([pixels], k, source=str(path)), reference_photo(pixels, str(path))
 
 
 def reference_from(spec: str | Path, strength: float, k: int = DEFAULT_COLOURS) -> Reference:
     """A photo (matched by meaning), a folder or a saved palette's name (a palette) -> a Reference."""
-    p = Path(spec)
-    if p.is_file():
-        return photo_reference(colour_photo(p), strength, k, str(p))
+    if Path(spec).exists():
+        palette, photo = reference_parts(spec, k)
+        return Reference(palette, strength, photo)
     return Reference(resolve(spec, k), strength)
 
 
