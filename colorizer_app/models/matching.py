@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from PIL import Image
 import torch.nn.functional as F
 
-from ..imaging.lab import uint8_to_lab_batch
+from ..imaging.lab import rgb_to_lab
 from .effnet_lite import EfficientNetLite0, pretrained_encoder
 
 MATCH_SIDE = 256  # short side both photos are matched at (the app's working size)
@@ -104,9 +103,11 @@ def reference_photo(pixels: np.ndarray, source: str = "") -> ReferencePhoto:
     while side > 32 and (nh // CELL) * (nw // CELL) > MAX_REFERENCE_CELLS:  # a very wide photo: larger cells
         side -= 32
         nh, nw = match_size(h, w, side)
-    # brought to its matching size before anything else: a 24 MP reference costs what a small one does
-    small = Image.fromarray(np.ascontiguousarray(pixels[..., :3])).resize((nw, nh), Image.Resampling.BOX)
-    lab = uint8_to_lab_batch(torch.from_numpy(np.array(small))[None])
+    # brought to its matching size before anything else (a 24 MP reference costs what a small one
+    # does), with the filter the photo's lightness is brought to its size with (_working)
+    rgb = torch.from_numpy(np.ascontiguousarray(pixels[..., :3])).permute(2, 0, 1)[None].float() / 255.0
+    rgb = F.interpolate(rgb, size=(nh, nw), mode="bilinear", align_corners=False, antialias=nh < h)
+    lab = rgb_to_lab(rgb.clamp(0.0, 1.0))
     feats = cell_features(lab[:, :1])[0]
     ab = F.avg_pool2d(lab[:, 1:], CELL)[0]
     rows, cols = feats.shape[-2:]
