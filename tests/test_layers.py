@@ -34,6 +34,7 @@ def test_lower_layers_do_not_import_upper_ones():
     rules = {
         "imaging": ("models", "engine", "training", "cli", "gui"),
         "models": ("engine", "training", "cli", "gui"),
+        "restore": ("models", "engine", "training", "session", "cli", "gui"),
         "engine": ("training", "session", "cli", "gui"),
         "training": ("engine", "session", "cli", "gui"),
         "session": ("training", "cli", "gui"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -31,6 +30,8 @@ from ..models.hints import HintsError, load_hints
 from ..models.reference import (
     DEFAULT_COLOURS, MAX_COLOURS, MAX_STRENGTH, MIN_COLOURS, ReferenceError, reference_from, save_palette,
 )
+from .outputs import inputs_without_outputs, unique_path
+from .restore_options import add_restore_options, restore_options
 from .stop_signals import StopSignals
 
 
@@ -65,6 +66,7 @@ def add_parser(sub) -> None:
                    help='colour hints for every input, as {"hints": [{"x": 0.25, "y": 0.6, "color": "#2a4fc0"}]}: '
                         "x and y are fractions of the photo's width and height from the top left, color an sRGB hex "
                         "colour of which only the hue and strength count (README: Colour hints)")
+    add_restore_options(p, repair_flag=True)
     p.set_defaults(func=run)
 
 
@@ -110,7 +112,7 @@ def _run(args, stop: StopSignals) -> int:
                 tqdm.write(f"note: palette saved as {args.save_palette!r} ({save_palette(palette, args.save_palette)})")
         colorizer = Colorizer(model, device=args.device, size=args.size, threads=args.threads,
                               temperature=args.temperature, vibrance=args.vibrance, on_warning=warn,
-                              reference=reference, hints=hints)
+                              reference=reference, hints=hints, restore=restore_options(args))
         check_writable_folder(args.out)  # before any photo: a read-only folder is found at once
     except (CheckpointError, ImageError, ReferenceError, HintsError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -144,7 +146,7 @@ def _run(args, stop: StopSignals) -> int:
                 result = colorizer.colorize(img.pixels)
                 if stop.stopped:  # the photo in progress is abandoned: nothing more is written
                     break
-                dest = _unique(output_path(src, args.out, args.format, args.pattern), used)
+                dest = unique_path(output_path(src, args.out, args.format, args.pattern), used)
                 save_image(result.rgb, dest, exif=img.exif, icc_profile=img.icc_profile,
                            quality=args.quality, protected=protected, png=args.png,
                            should_stop=stop.should_stop)
@@ -174,28 +176,3 @@ def _run(args, stop: StopSignals) -> int:
     if stop.stopped:
         return stop.exit_code
     return 1 if failures else 0
-
-
-def inputs_without_outputs(files: list[Path], args) -> list[Path]:
-    """Drop the files that are this run's own outputs of other inputs: an earlier run's results
-    when the output folder is an input folder too (a run again must not colourise its results)."""
-    def key(p: Path) -> str:
-        return os.path.normcase(os.path.realpath(p))
-
-    destinations = {}
-    for f in files:
-        try:
-            destinations[key(output_path(f, args.out, args.format, args.pattern))] = key(f)
-        except ValueError:
-            return files  # a bad pattern: the batch reports it photo by photo
-    return [f for f in files if destinations.get(key(f), key(f)) == key(f)]
-
-
-def _unique(dest: Path, used: set[Path]) -> Path:
-    """Two inputs with the same stem (from different folders) must not overwrite each other."""
-    candidate, n = dest, 2
-    while candidate in used:
-        candidate = dest.with_name(f"{dest.stem}_{n}{dest.suffix}")
-        n += 1
-    used.add(candidate)
-    return candidate

@@ -6,14 +6,14 @@ import argparse
 import sys
 
 from .. import __version__
-from . import colorize, evaluate, finetune, info, train
+from . import colorize, evaluate, finetune, info, restore, train
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="colorizer-cli", description="Colourise black-and-white photos, offline.")
     parser.add_argument("--version", action="version", version=f"colorizer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (colorize, train, finetune, evaluate, info):
+    for command in (colorize, restore, train, finetune, evaluate, info):
         command.add_parser(sub)
     return parser
 

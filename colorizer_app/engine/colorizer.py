@@ -24,6 +24,7 @@ from ..imaging.io import is_colour_pixels
 from ..models import pipeline, registry
 from ..models.checkpoint import LoadedModel
 from ..models.reference import Reference
+from ..restore.options import Restore
 from ..models.pipeline import UPSAMPLERS, NetOutput, Settings  # noqa: F401  (UPSAMPLERS: the CLI's choices)
 from .device import DeviceChoice, choose_device
 from .output_check import check_ab
@@ -42,12 +43,13 @@ class Colorizer:
     def __init__(self, model: LoadedModel | str | Path = DEFAULT_MODEL, device: str = "auto",
                  size: int = DEFAULT_SIZE, temperature: float | None = None, vibrance: float = 1.0,
                  on_warning: Callable[[str], None] | None = None, upsample: str = "guided",
-                 threads: int | None = None, reference: Reference | None = None, hints: tuple = ()):
+                 threads: int | None = None, reference: Reference | None = None, hints: tuple = (),
+                 restore: Restore | None = None):
         self.threads = threads  # CPU threads (cpu_threads.py); None: the process default
         self.model = model if isinstance(model, LoadedModel) else registry.load(model)
         self.on_warning = on_warning or (lambda msg: None)
         self.settings = Settings(int(size), temperature, float(vibrance), upsample, reference,
-                                 tuple(hints)).for_model(self.model)
+                                 tuple(hints), restore).for_model(self.model)
         self._use_device(device)
 
     def _use_device(self, request: str) -> None:
@@ -76,6 +78,11 @@ class Colorizer:
 
     def lightness(self, pixels: np.ndarray) -> torch.Tensor:
         return pipeline.lightness(pixels, cpu_threads.pixel_workers(self._threads()))
+
+    def restored(self, L: torch.Tensor, restore: Restore | None, odds: torch.Tensor | None = None) -> torch.Tensor:
+        """L restored as `restore` asks (scratches and spots filled; grain, contrast), or L itself."""
+        with torch_threads(cpu_threads.network_threads(self._threads())):
+            return pipeline.restored(L, restore, odds)
 
     def net_output(self, L: torch.Tensor, size: int, hints: tuple = ()) -> NetOutput:
         """Full-resolution L (1, H, W) -> the network's output at working size `size`, with the
@@ -109,7 +116,7 @@ class Colorizer:
         """uint8 (H, W) or (H, W, 3) -> colour (H, W, 3) uint8 of the same size."""
         s = self.resolve(settings)
         t0 = time.perf_counter()
-        L = self.lightness(pixels)
+        L = self.restored(self.lightness(pixels), s.restore)
         out = self.net_output(L, s.size, s.hints)
         rgb = self.render(L, self.decode(out, s), out, s)
         return ColorizeResult(rgb, is_colour_pixels(pixels), time.perf_counter() - t0, self.choice.label)

@@ -159,11 +159,16 @@ class ControlPanel(QWidget):
 
         self.reference = ReferenceBox()
 
+        from .restore_panel import RestoreBox
+
+        self.restore = RestoreBox()  # its meaning: RestoreController (restore_panel.py)
+
         self.batch_box = QGroupBox("Batch")
         self.batch_layout = QVBoxLayout(self.batch_box)
 
         lay = QVBoxLayout(self)
         lay.addWidget(form_box)
+        lay.addWidget(self.restore)
         lay.addWidget(self.reference)
         lay.addWidget(self.batch_box)
         lay.addStretch(1)

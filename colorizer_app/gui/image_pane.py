@@ -54,6 +54,9 @@ class ImagePane(QWidget):
     hintClicked = Signal(float, float, QPoint)  # a click on the photo off any marker (global position)
     markerClicked = Signal(int, QPoint)  # a click on marker i, without dragging it
     markerMoved = Signal(int, float, float)  # marker i dragged and released here
+    # the damage brush (only in brush mode): a stroke's points as fractions of the photo, its
+    # radius as a share of the photo's long side, and whether it erases
+    brushStroke = Signal(list, float, bool)
 
     def __init__(self, state: ViewState, parent: QWidget | None = None):
         super().__init__(parent)
@@ -81,6 +84,10 @@ class ImagePane(QWidget):
         self._shade: QImage | None = None  # drawn over the colour: dims where a reference photo was not used
         self._shade_side: str | None = None  # like the markers': "all", "after" (split) or None
         self._shade_legend: str | None = None
+        self._brush: float | None = None  # brush mode: the brush's radius in logical px
+        self._brush_erase = False
+        self._stroke: list[tuple[float, float]] = []  # the stroke being painted
+        self._hover: QPointF | None = None  # where the brush outline is drawn
         self.setMouseTracking(True)  # hover feedback: split cursor near the divider
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -141,6 +148,23 @@ class ImagePane(QWidget):
         return list(self._markers) if self._marker_side is not None else []
 
     # --- photo coordinates --------------------------------------------------------------------
+
+    def set_brush(self, radius: float | None, erase: bool = False) -> None:
+        """Brush mode (a left drag paints a stroke on the damage mask) with this radius in logical
+        px, or None: the mouse pans and zooms as usual."""
+        self._brush, self._brush_erase = radius, erase
+        if radius is None:
+            self._stroke, self._hover = [], None
+            if self._drag == "brush":
+                self._drag = None
+        self.update()
+
+    def brush_radius_share(self) -> float:
+        """The brush's radius as a share of the photo's long side, at the current zoom."""
+        size = self._state.image_size()
+        if self._brush is None or size.isEmpty():
+            return 0.0
+        return self._brush * self.devicePixelRatioF() / self._state.zoom() / max(size.width(), size.height())
 
     def to_fraction(self, pos: QPointF) -> tuple[float, float] | None:
         """A logical position in the pane as fractions of the photo, or None off the photo."""
@@ -242,7 +266,31 @@ class ImagePane(QWidget):
             self._draw_hint(p, self._hint)
         if (self._markers or self._pending) and self._marker_side is not None and self._image is not None:
             self._draw_markers(p)
+        if self._brush is not None and self._image is not None:
+            self._draw_brush(p)
         p.end()
+
+    def _draw_brush(self, p: QPainter) -> None:
+        """The stroke being painted (red adds to the damage, blue erases) and the brush's outline."""
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        colour = QColor(80, 160, 255, 150) if self._brush_erase else QColor(255, 60, 60, 150)
+        if self._stroke:
+            pen = QPen(colour, 2 * self._brush, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                       Qt.PenJoinStyle.RoundJoin)
+            p.setPen(pen)
+            pts = [self.from_fraction(x, y) for x, y in self._stroke]
+            if len(pts) == 1:
+                p.drawPoint(pts[0])
+            else:
+                p.drawPolyline(QPolygonF(pts))
+        if self._hover is not None:
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(0, 0, 0, 160), 3))
+            p.drawEllipse(self._hover, self._brush, self._brush)
+            p.setPen(QPen(QColor(255, 255, 255, 230), 1.5))
+            p.drawEllipse(self._hover, self._brush, self._brush)
+        p.restore()
 
     def _shade_area(self) -> QRectF:
         """Where the shade may be drawn: the whole pane, or right of the split divider."""
@@ -472,7 +520,9 @@ class ImagePane(QWidget):
                 and (size.width() * zoom > view.width() + 0.5 or size.height() * zoom > view.height() + 0.5))
 
     def _update_cursor(self, pos: QPointF) -> None:
-        if self._drag == "marker" or (self._drag is None and self._hint_mode and self.marker_at(pos) is not None):
+        if self._brush is not None and self.to_fraction(pos) is not None:
+            self.setCursor(Qt.CursorShape.BlankCursor)  # the brush's outline is the cursor
+        elif self._drag == "marker" or (self._drag is None and self._hint_mode and self.marker_at(pos) is not None):
             self.setCursor(Qt.CursorShape.SizeAllCursor)
         elif self._drag == "divider" or (self._drag is None and self._near_divider(pos)):
             self.setCursor(Qt.CursorShape.SplitHCursor)
@@ -493,6 +543,12 @@ class ImagePane(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         pos = event.position()
+        if self._brush is not None and self.to_fraction(pos) is not None:
+            self._drag, self._stroke = "brush", [self.to_fraction(pos)]
+            self._last_pos = self._press_pos = pos
+            self.update()
+            event.accept()
+            return
         marker = self.marker_at(pos) if self._hint_mode else None
         if marker is not None:
             self._drag, self._drag_marker, self._drag_to = "marker", marker, None
@@ -508,6 +564,15 @@ class ImagePane(QWidget):
         if self._drag is not None and not self._moved:
             d = pos - self._press_pos
             self._moved = abs(d.x()) + abs(d.y()) > CLICK_SLOP_PX
+        if self._brush is not None:
+            self._hover = pos
+            self.update()
+        if self._drag == "brush":
+            f = self.to_fraction(pos)
+            if f is not None and f != self._stroke[-1]:
+                self._stroke.append(f)
+            event.accept()
+            return
         if self._drag == "marker":
             if self._moved:
                 f = self.to_fraction(pos)
@@ -527,6 +592,13 @@ class ImagePane(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mouseReleaseEvent(event)
         pos = event.position()
+        if self._drag == "brush":
+            stroke, self._stroke, self._drag = self._stroke, [], None
+            self.update()
+            if stroke:
+                self.brushStroke.emit(stroke, self.brush_radius_share(), self._brush_erase)
+            event.accept()
+            return
         if self._drag == "divider":
             self._divider_from_x(pos.x())
         elif self._drag == "marker":
@@ -551,8 +623,8 @@ class ImagePane(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mouseDoubleClickEvent(event)
         pos = event.position()
-        if self._hint_mode and self._shows_colour_at(pos):
-            event.accept()  # in hint mode a click places a hint: a quick second one must not zoom
+        if (self._hint_mode and self._shows_colour_at(pos)) or self._brush is not None:
+            event.accept()  # a click places a hint or paints: a quick second one must not zoom
             return
         if self._near_divider(pos):
             self.dividerMoved.emit(0.5)
@@ -573,6 +645,9 @@ class ImagePane(QWidget):
     def leaveEvent(self, event: QEvent) -> None:
         if self._drag is None:
             self.unsetCursor()
+        if self._hover is not None:
+            self._hover = None
+            self.update()
         super().leaveEvent(event)
 
     def _on_state_changed(self) -> None:

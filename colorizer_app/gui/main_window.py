@@ -44,6 +44,7 @@ from .hints import HintController
 from .photo_list import PhotoListModel, PhotoListView
 from .preferences import PreferencesDialog
 from .preview import PreviewController
+from .restore_panel import RestoreController
 from .settings import CONTROL_FIELDS, KEYS, Settings
 from .views import PhotoViewer
 from .wording import model_title, params_words
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
         self.preview = PreviewController(self)
         self.batch = BatchController(self)
         self.hints = HintController(self)  # colour hints on the viewer (hints.py)
+        self.restoration = RestoreController(self, self.controls.restore)  # repair (restore_panel.py)
+        self.apply_restore_defaults()
         self.setCentralWidget(self.viewer)
         self._make_docks()
         self._make_status_bar()
@@ -233,18 +236,24 @@ class MainWindow(QMainWindow):
             "batch": self.batch.job is not None,
             "result": self.viewer.result_image() is not None,
             **self.hints.state(),
+            **self.restoration.state(),
         }
 
     def update_actions(self) -> None:
+        self.restoration.sync()  # a photo that has just opened can now be repaired
         state = self.ui_state()
         self.registry.update(state)
+        brush = state["brushing"]
+        self.registry["undo_hint"].setText("&Undo Brush Stroke" if brush else "&Undo Hint")
+        self.registry["redo_hint"].setText("&Redo Brush Stroke" if brush else "&Redo Hint")
         self.registry[f"mode_{self.viewer.mode()}"].setChecked(True)
 
     def current_photo(self) -> Photo | None:
         return self.list_view.current_photo()
 
     def is_busy(self) -> bool:
-        return any(r.is_busy() for r in (self.io_runner, self.preview.runner, self.batch.runner))
+        return any(r.is_busy() for r in (self.io_runner, self.preview.runner, self.batch.runner,
+                                         self.restoration.runner))
 
     def status(self, text: str, timeout_ms: int = 0) -> None:
         self.statusBar().showMessage(text, timeout_ms)
@@ -469,10 +478,23 @@ class MainWindow(QMainWindow):
     def clear_list(self) -> None:
         self.remove_photos(list(self.session.photos))
 
+    def undo_edit(self) -> bool:
+        """Ctrl+Z: the last damage brush stroke while the brush is in hand, else the last hint change."""
+        return self.restoration.undo() if self.restoration.brush() else self.hints.undo()
+
+    def redo_edit(self) -> bool:
+        return self.restoration.redo() if self.restoration.brush() else self.hints.redo()
+
+    def apply_restore_defaults(self) -> None:
+        """Photos new to the session start with the repair Preferences set."""
+        book, get = self.session.restoration, self.settings.get
+        book.set_defaults(get("defaults/restore"), get("defaults/restore_denoise"), get("defaults/restore_contrast"))
+
     def _current_changed(self, photo: Photo | None) -> None:
         self.preview.show_current()
         self.preview.request()
         self.hints.photo_changed()
+        self.restoration.photo_changed()
         self.update_actions()
         if photo is not None and photo.is_colour:
             self.status(f"{photo.name} is a colour photo: its lightness is used and its colours will be replaced.",
@@ -682,6 +704,7 @@ class MainWindow(QMainWindow):
         dialog = PreferencesDialog(self.settings, self.controls.entries(), self)
         if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
             self.session.cache.set_budget(self.settings.get("prefs/cache_mb") * 2**20)
+            self.apply_restore_defaults()
 
     def show_about(self) -> None:
         AboutDialog(self).exec()
@@ -765,7 +788,7 @@ class MainWindow(QMainWindow):
         self._debounce.stop()
         ok = True
         runners = (self.batch.runner, self.preview.runner, self.io_runner, self.controls.reference.runner,
-                   self.hints.runner)
+                   self.hints.runner, self.restoration.runner)
         for r in runners:
             r.cancel()
         for r in runners:

@@ -41,9 +41,9 @@ def add_actions(w: "MainWindow") -> None:
           enabled=lambda s: s["current_loaded"] and can_run(s), tip="Export the photo shown")
     r.add("open_original_folder", "Open Original &Folder", w.open_original_folder,
           enabled=lambda s: s["current"], tip="Show the folder of the photo shown in the file manager")
-    r.add("undo_hint", "&Undo Hint", w.hints.undo, shortcut=[S.Undo, "Ctrl+Z"], enabled=lambda s: s["can_undo"],
+    r.add("undo_hint", "&Undo Hint", w.undo_edit, shortcut=[S.Undo, "Ctrl+Z"], enabled=lambda s: s["can_undo"],
           tip="Undo the last change to this photo's colour hints")
-    r.add("redo_hint", "&Redo Hint", w.hints.redo, shortcut=[S.Redo, "Ctrl+Shift+Z"], enabled=lambda s: s["can_redo"],
+    r.add("redo_hint", "&Redo Hint", w.redo_edit, shortcut=[S.Redo, "Ctrl+Shift+Z"], enabled=lambda s: s["can_redo"],
           tip="Redo the change to this photo's colour hints just undone")
     r.add("hints", "Colour &Hints", w.hints.toggle, shortcut="H", checkable=True,
           enabled=lambda s: s["current_loaded"],

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-        QFormLayout,
+    QFormLayout,
     QLabel,
     QSpinBox,
     QVBoxLayout,
@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 from .. import cpu_threads
 from ..models.registry import ModelEntry
 from .controls import SIZE_STEP, device_items
-from .wording import model_title
+from .wording import (
+    CONTRAST_LABEL, CONTRAST_TIP, DENOISE_LABEL, DENOISE_TIP, RESTORE_LABEL, RESTORE_TIP, model_title,
+)
 from .settings import CACHE_MB_RANGE, KEYS, SIZE_RANGE, VIBRANCE_RANGE, VIEW_MODES, Settings
 
 MODE_LABELS = {"split": "Split (before | after)", "side_by_side": "Side by side", "compare": "Compare models"}
@@ -46,6 +48,13 @@ class PreferencesDialog(QDialog):
         self.view_mode = QComboBox()
         for m in VIEW_MODES:
             self.view_mode.addItem(MODE_LABELS[m], m)
+        self.repair = QCheckBox(RESTORE_LABEL)
+        self.repair.setToolTip(RESTORE_TIP)
+        self.repair_denoise = QCheckBox(DENOISE_LABEL)
+        self.repair_denoise.setToolTip(DENOISE_TIP)
+        self.repair_contrast = QCheckBox(CONTRAST_LABEL)
+        self.repair_contrast.setToolTip(CONTRAST_TIP)
+        self.repair.toggled.connect(self._repair_toggled)
         self.restore = QCheckBox("Start with the controls as last used (otherwise these defaults)")
         self.auto = QCheckBox("Colourise a photo as soon as it is shown")
         self.recent_max = QSpinBox()
@@ -70,6 +79,9 @@ class PreferencesDialog(QDialog):
         form.addRow("Resolution", self.size)
         form.addRow("Device", self.device)
         form.addRow("View", self.view_mode)
+        form.addRow("New photos", self.repair)
+        form.addRow("", self.repair_denoise)
+        form.addRow("", self.repair_contrast)
         form.addRow(QLabel("<b>Behaviour</b>"))
         form.addRow(self.restore)
         form.addRow(self.auto)
@@ -93,11 +105,19 @@ class PreferencesDialog(QDialog):
         self.size.setValue(get("defaults/size"))
         _select(self.device, get("defaults/device"))
         _select(self.view_mode, get("defaults/view_mode"))
+        self.repair.setChecked(get("defaults/restore"))
+        self.repair_denoise.setChecked(get("defaults/restore_denoise"))
+        self.repair_contrast.setChecked(get("defaults/restore_contrast"))
+        self._repair_toggled(self.repair.isChecked())
         self.restore.setChecked(get("prefs/restore_controls"))
         self.auto.setChecked(get("prefs/auto_colorize"))
         self.recent_max.setValue(get("prefs/recent_max"))
         self.cache_mb.setValue(get("prefs/cache_mb"))
         self.threads.setValue(get("prefs/threads"))
+
+    def _repair_toggled(self, on: bool) -> None:
+        self.repair_denoise.setEnabled(on)
+        self.repair_contrast.setEnabled(on)
 
     def restore_defaults(self) -> None:
         self.load(lambda name: KEYS[name].default)
@@ -109,6 +129,9 @@ class PreferencesDialog(QDialog):
         s.set("defaults/size", self.size.value())
         s.set("defaults/device", self.device.currentData() or "auto")
         s.set("defaults/view_mode", self.view_mode.currentData())
+        s.set("defaults/restore", self.repair.isChecked())
+        s.set("defaults/restore_denoise", self.repair_denoise.isChecked())
+        s.set("defaults/restore_contrast", self.repair_contrast.isChecked())
         s.set("prefs/restore_controls", self.restore.isChecked())
         s.set("prefs/auto_colorize", self.auto.isChecked())
         s.set("prefs/recent_max", self.recent_max.value())

@@ -102,6 +102,7 @@ class PreviewController(QObject):
         self.long_side = screen_long_side()
         self.photo_id: int | None = None  # whose images these are
         self.before: QImage | None = None
+        self.before_restore = None  # the restoration the 'before' image shows (None: the photo as it is)
         self.after: QImage | None = None
         self.after_params: Params | None = None
         self.full = False  # before/after are at the photo's own size
@@ -287,7 +288,8 @@ class PreviewController(QObject):
                                                    or photo.pending is not None) else None
         if colour is not None and w.batch.delivers(photo, colour):
             colour = None  # the batch brings it; its result is shown when it arrives
-        have_before = self.before is not None and self.full == full
+        restore = self.session.restoration.get(photo)
+        have_before = self.before is not None and self.full == full and self.before_restore == restore
         have_after = self.after is not None and self.after_params == colour and self.full == full
         if have_before and (colour is None or have_after):
             if colour is not None and photo.pending is not None and self.session.has_result(photo, colour):
@@ -295,7 +297,8 @@ class PreviewController(QObject):
             self._request_without(photo, colour, full)
             self.show_current()
             return
-        job = Job(jobs.show, self.session.renderer, photo.ref, colour, self.long_side, full=full, kind="preview")
+        job = Job(jobs.show, self.session.renderer, photo.ref, colour, self.long_side, full=full, kind="preview",
+                  restore=restore)
         job.yielded.connect(lambda item, j=job: self._event(j, item))
         job.finished.connect(lambda j=job: self._finished(j))
         if colour is not None and not self.session.has_result(photo, colour):
@@ -340,9 +343,11 @@ class PreviewController(QObject):
                 return
             image = numpy_to_qimage(item.image)
             if item.kind == "before":
+                if item.restore != self.session.restoration.get(photo):
+                    return  # made before the restoration changed: a newer one is on its way
                 if self.full != item.full:
                     self.after = self.after_params = None
-                self.before, self.full = image, item.full
+                self.before, self.full, self.before_restore = image, item.full, item.restore
             elif photo.pending == job.id or self.session.has_result(photo, item.params):
                 self.after, self.after_params = image, item.params
             self.show_current()

@@ -83,6 +83,9 @@ SCHEMA: tuple[Key, ...] = (
     # preferences (defaults)
     *_control_keys("defaults", DEFAULT_MODEL, "the CLI's default too; unknown: the first model"),
     Key("defaults/view_mode", str, "split", _one_of(VIEW_MODES)),
+    Key("defaults/restore", bool, False, doc="repair scratches and spots of photos new to the session"),
+    Key("defaults/restore_denoise", bool, False, doc="with the repair: reduce grain"),
+    Key("defaults/restore_contrast", bool, False, doc="with the repair: lift faded contrast"),
     Key("prefs/restore_controls", bool, True, doc="start with the last used controls, not the defaults"),
     Key("prefs/recent_max", int, 10, _between(0, 50)),
     Key("prefs/auto_colorize", bool, True, doc="colourise the photo on view when it has no result"),

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from .image_pane import BUSY_TEXT, EMPTY_HINT, PANE_GAP, ImagePane
 from .settings import VIEW_MODES
 from .view_state import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ViewState, _clamp
-from .wording import MATCH_SHADE_LEGEND, WITH_REFERENCE, WITHOUT_REFERENCE
+from .wording import DAMAGE_LEGEND, MATCH_SHADE_LEGEND, WITH_REFERENCE, WITHOUT_REFERENCE
 
 __all__ = ["ViewState", "ImagePane", "PhotoViewer", "MIN_ZOOM", "MAX_ZOOM", "ZOOM_STEP", "EMPTY_HINT"]
 
@@ -56,6 +56,7 @@ class PhotoViewer(QWidget):
     hintClicked = Signal(float, float, QPoint)
     markerClicked = Signal(int, QPoint)
     markerMoved = Signal(int, float, float)
+    brushStroke = Signal(list, float, bool)  # the damage brush: points, radius share, erase
 
     MODES = VIEW_MODES
 
@@ -74,6 +75,8 @@ class PhotoViewer(QWidget):
         self._compare: dict[str, QImage | None] = {}
         self._without: QImage | None = None  # the colour without the reference, to compare with `_after`
         self._shade: QImage | None = None  # dims where a reference photo's colours did not go
+        self._damage: QImage | None = None  # marks the damage restoration fills, over every pane
+        self._brush: tuple[float | None, bool] = (None, False)
         self._pool: list[ImagePane] = []
         self._visible = 0
         self._markers: list = []  # colour hints [(x, y, QColor)], drawn on the panes that show colour
@@ -143,6 +146,21 @@ class PhotoViewer(QWidget):
     def match_shade(self) -> QImage | None:
         return self._shade
 
+    def set_damage_overlay(self, overlay: QImage | None) -> None:
+        """A translucent image marking the damage that restoration fills, drawn over every pane
+        (in place of the reference's shade while it is shown); None removes it."""
+        self._damage = overlay if overlay is not None and not overlay.isNull() else None
+        self._apply_markers()
+
+    def damage_overlay(self) -> QImage | None:
+        return self._damage
+
+    def set_brush(self, radius: float | None, erase: bool = False) -> None:
+        """Brush mode on every pane (radius in logical px), or off (None)."""
+        self._brush = (radius, erase)
+        for pane in self._pool:
+            pane.set_brush(radius, erase)
+
     def set_busy_text(self, text: str | None) -> None:
         self._busy = text or None
         self._refresh()
@@ -187,7 +205,10 @@ class PhotoViewer(QWidget):
             side = self._marker_side(pane) if pane in self.panes() else None
             pane.set_markers(self._markers if side else [], self._selected_marker, side, self._hint_mode,
                              self._pending_marker)
-            pane.set_shade(self._shade if side else None, side, MATCH_SHADE_LEGEND)
+            if self._damage is not None and pane in self.panes() and pane.image() is not None:
+                pane.set_shade(self._damage, "all", DAMAGE_LEGEND)
+            else:
+                pane.set_shade(self._shade if side else None, side, MATCH_SHADE_LEGEND)
 
     def marker_at(self, pos: QPoint) -> int | None:
         """The hint marker under `pos` (viewer coordinates), or None."""
@@ -287,6 +308,8 @@ class PhotoViewer(QWidget):
             pane.hintClicked.connect(self.hintClicked)
             pane.markerClicked.connect(self.markerClicked)
             pane.markerMoved.connect(self.markerMoved)
+            pane.brushStroke.connect(self.brushStroke)
+            pane.set_brush(*self._brush)
             self._pool.append(pane)
         for pane, kwargs in zip(self._pool, contents):
             pane.set_content(**kwargs)

@@ -37,6 +37,21 @@ SHOW_MATCH = "Show where it is used"
 SHOW_MATCH_TIP = ("Dims the parts of your photo where nothing in the reference photo looks alike: its "
                   "colours go to the parts left bright, and the dimmed parts keep the model's own colours.")
 MATCH_SHADE_LEGEND = "Dimmed: the reference was not used here"
+DAMAGE_LEGEND = "Red: scratches and spots that are repaired"
+RESTORE_LABEL = "Repair scratches and spots"
+RESTORE_TIP = ("Finds cracks, scratches, dust and spots in the photo and fills them in from the picture "
+               "around them, before the photo is coloured. Only the damaged places change.\n\n"
+               "In detail: a small network trained on photos with drawn damage marks the damaged "
+               "pixels; OpenCV's inpainting (Telea's method) fills them from their surroundings, in "
+               "the photo's lightness only, at full resolution.")
+DENOISE_LABEL = "Reduce grain"
+DENOISE_TIP = ("Smooths the film grain and scanner noise of the photo (non-local means, its strength "
+               "measured on the photo). Off by default: grain is often part of an old photo's look.")
+CONTRAST_LABEL = "Lift faded contrast"
+CONTRAST_TIP = ("Stretches the tones of a faded photo so its darkest parts are near black and its "
+                "lightest near white. A photo that already has full contrast is left as it is.")
+BRUSH_TIP = ("Paint over damage the repair missed (Mark), or over places it should leave alone "
+             "(Unmark). The marked places are shown in red; Undo takes back the last stroke.")
 COMPARE_REFERENCE = "Compare without it"
 COMPARE_REFERENCE_TIP = ("Shows your photo coloured without the reference next to the one with it: "
                          "left of the divider in the split view, side by side in the side-by-side view.")

@@ -253,3 +253,9 @@ def gray_from_lightness(L: torch.Tensor) -> torch.Tensor:
     """L in [0, 100] -> the sRGB value in [0, 1] of the gray of that lightness: what a network
     pretrained on RGB photos saw when it was shown a black-and-white one."""
     return linear_to_srgb(_f_inv((L.float() + 16.0) / 116.0).clamp(0.0, 1.0))
+
+
+def gray_uint8(L: torch.Tensor, workers: int = 1) -> np.ndarray:
+    """The gray uint8 image (H, W) of a lightness (1, H, W): a black-and-white photo of it."""
+    zero_ab = torch.zeros((2, 1, 1), dtype=torch.float32).expand(2, *L.shape[-2:])
+    return lab_to_uint8(L.float().cpu(), zero_ab, workers)[..., 0].numpy()

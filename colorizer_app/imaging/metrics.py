@@ -32,6 +32,15 @@ def psnr(pred: np.ndarray, true: np.ndarray) -> float:
     return float(min(PSNR_CAP, 10.0 * math.log10(255.0**2 / mse)))
 
 
+def lightness_psnr(pred: np.ndarray, true: np.ndarray) -> float:
+    """PSNR in dB of two lightness images (L* in [0, 100], peak 100), capped at ``PSNR_CAP``:
+    how close a restored photo is to the undamaged one."""
+    mse = np.mean((np.asarray(pred, np.float64) - np.asarray(true, np.float64)) ** 2)
+    if mse == 0:
+        return PSNR_CAP
+    return float(min(PSNR_CAP, 10.0 * math.log10(100.0**2 / mse)))
+
+
 def ssim(pred: np.ndarray, true: np.ndarray) -> float:
     """Mean SSIM of uint8 RGB images; small images (< 7 px a side) get the largest odd window
     that fits, since skimage refuses a window larger than the image. Below 3 px SSIM is

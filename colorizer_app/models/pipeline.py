@@ -1,7 +1,8 @@
 """The one inference pipeline, as pure functions: what the app shows and exports, what the CLI
 writes, and what training validation and the fine-tune preview measure are all made here.
 
-    pixels -> lightness (full resolution) -> working_L (short side `size`, aspect kept)
+    pixels -> lightness (full resolution) -> restored (optional: damage filled, grain, contrast;
+              restore/restore.py) -> working_L (short side `size`, aspect kept)
            -> network_output (padded to the stride; logits or ab at 1/4, and the guide: the
               working L on that grid; a network with hint inputs also gets the colour hints there)
            -> decode (annealed mean for classification; ab at the network's resolution; hints,
@@ -32,6 +33,7 @@ from .hint_spread import spread_hints
 from . import matching
 from .hints import Hint, hint_planes
 from .reference import Reference, pull_toward, reweight_logits
+from ..restore.options import Restore
 
 
 UPSAMPLERS = ("guided", "bilinear")  # guided: colour follows the photo's own edges at full size
@@ -47,6 +49,7 @@ class Settings:
     upsample: str = "guided"  # one of UPSAMPLERS
     reference: Reference | None = None  # a palette that steers the colours (models/reference.py)
     hints: tuple[Hint, ...] = ()  # the user's colour hints (models/hints.py); every model follows them
+    restore: Restore | None = None  # restore the lightness first (scratches, spots; grain, contrast)
 
     def __post_init__(self) -> None:
         if self.upsample not in UPSAMPLERS:
@@ -108,6 +111,16 @@ def lightness(pixels: np.ndarray, workers: int = 1) -> torch.Tensor:
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[..., 0]
     return lightness_from_uint8(np.ascontiguousarray(pixels), workers)
+
+
+def restored(L: torch.Tensor, restore: Restore | None, odds: torch.Tensor | None = None) -> torch.Tensor:
+    """L with the restoration `restore` asks for (none: L itself); `odds`: the damage the
+    detector found on this photo, when the caller keeps it (restore/mask.py find_damage)."""
+    if restore is None or not restore.active:
+        return L
+    from ..restore.restore import restore_lightness  # OpenCV: loaded when a photo is restored
+
+    return restore_lightness(L, restore, odds).L
 
 
 def working_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
@@ -217,6 +230,6 @@ def colorize(model: LoadedModel, pixels: np.ndarray, settings: Settings = Settin
              device: torch.device | str = "cpu") -> np.ndarray:
     """uint8 photo -> uint8 (H, W, 3) colour photo of the same size, every step above."""
     settings = settings.for_model(model)
-    L = lightness(pixels)
+    L = restored(lightness(pixels), settings.restore)
     out = network_output(model, working_L(L, settings.size, model.net.spec.stride), device, settings.hints)
     return render(L, decode(model, out, settings.temperature, settings.reference)[0], out, settings)

@@ -67,8 +67,8 @@ def _as_is(_ref: PhotoRef, params: Params) -> Params:
 
 def _settings_key(params: Params) -> Params:
     """What makes two photos' results "coloured the same way": not the device (it does not change
-    the colours) and not each photo's own colour hints."""
-    return replace(params, device="auto", hints=())
+    the colours) and not each photo's own colour hints or restoration."""
+    return replace(params, device="auto", hints=(), restore=None)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from .export import ExportPlan
 from .params import Params
 from .photos import Opened
 from .render import PhotoRef, Renderer, lightness, thumbnail_of
+
+if TYPE_CHECKING:
+    from ..restore.options import Restore
 
 Progress = Callable[[int, int], None]
 Stop = Callable[[], bool]
@@ -79,6 +82,7 @@ class Shown:
     image: np.ndarray
     full: bool
     params: Params | None = None
+    restore: "Restore | None" = None  # 'before': the restoration it shows (None: the photo as it is)
 
 
 @dataclass(frozen=True)
@@ -174,12 +178,14 @@ def _thumb_L(L):
 
 
 def show(renderer: Renderer, ref: PhotoRef, params: Params | None, long_side: int, full: bool = False,
-         should_stop: Stop = _never) -> Iterator[Shown | Coloured | Failed]:
+         should_stop: Stop = _never, restore: "Restore | None" = None) -> Iterator[Shown | Coloured | Failed]:
     """The photo on screen: its gray view first, then (with `params`) its colour result, at screen
-    resolution or, with `full`, at its own size. A new result also gives the work list its icon."""
+    resolution or, with `full`, at its own size. A new result also gives the work list its icon.
+    The gray view is restored as `params` (or, for a photo not coloured, `restore`) says."""
     try:
-        gray = renderer.full_gray(ref) if full else renderer.screen(ref, long_side).gray
-        yield Shown(ref.id, "before", gray, full)
+        restore = params.restore if params is not None else restore
+        gray = renderer.full_gray(ref, restore) if full else renderer.before(ref, restore, long_side)
+        yield Shown(ref.id, "before", gray, full, restore=restore if restore is not None and restore.active else None)
         if params is None or should_stop():
             return
         r = renderer.full(ref, params) if full else renderer.preview(ref, params, long_side)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..models.pipeline import Settings
     from ..models.hints import Hint
     from ..models.reference import Reference
+    from ..restore.options import Restore
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Params:
     vibrance: float = 1.0
     reference: "Reference | None" = None  # a palette that steers the colours; not the network's output
     hints: "tuple[Hint, ...]" = ()  # the photo's colour hints, for a model that follows them (else ())
+    restore: "Restore | None" = None  # the photo's restoration (scratches filled...; None: as it is)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hints", tuple(self.hints))
@@ -33,7 +35,8 @@ class Params:
     def settings(self) -> "Settings":
         from ..models.pipeline import Settings  # torch: on the worker threads, when first needed
 
-        return Settings(self.size, self.temperature, self.vibrance, reference=self.reference, hints=self.hints)
+        return Settings(self.size, self.temperature, self.vibrance, reference=self.reference, hints=self.hints,
+                        restore=self.restore)
 
     def network_key(self) -> tuple:
         """What the network's output depends on: not temperature or vibrance (decoding and merging
@@ -43,7 +46,7 @@ class Params:
             mtime = os.stat(self.model).st_mtime_ns
         except OSError:
             mtime = 0
-        return (self.model, mtime, self.device, self.size, self.hints)
+        return (self.model, mtime, self.device, self.size, self.hints, self.restore)
 
     def with_model(self, model: str, family: str, temperature: float | None) -> "Params":
         return replace(self, model=model, temperature=temperature if family == "classification" else None)

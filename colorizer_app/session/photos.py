@@ -20,6 +20,7 @@ from ..imaging.files import path_key
 from ..process_setup import return_large_buffers
 from .cache import DEFAULT_BUDGET, ResultsCache
 from .hints import HintBook, HintStore
+from .restoration import RestoreBook
 from .models import ModelStore
 from .params import Params
 from .render import PhotoRef, Renderer
@@ -121,6 +122,7 @@ class Session:
     def __init__(self, cache_budget: int = DEFAULT_BUDGET, hint_store: HintStore | None = None):
         return_large_buffers()  # else freed photos stay in the heap: the budget would not bound memory
         self.hints = HintBook(hint_store)  # each photo's colour hints, undo and redo (session/hints.py)
+        self.restoration = RestoreBook()  # each photo's restoration and brush edits (session/restoration.py)
         self.photos: list[Photo] = []
         self._by_id: dict[int, Photo] = {}
         self._by_key: dict[str, Photo] = {}
@@ -178,6 +180,7 @@ class Session:
             del self._by_key[p.key]
             self.renderer.forget(p.key)
             self.hints.forget(p)
+            self.restoration.forget(p)
 
     def clear(self) -> None:
         self.remove(list(self.photos))
@@ -203,13 +206,15 @@ class Session:
     # --- colour hints ------------------------------------------------------------------------
 
     def params_for(self, photo: Photo, params: Params | None) -> Params | None:
-        """`params` (the controls) for this photo, with its colour hints (every model follows them)."""
+        """`params` (the controls) for this photo, with its colour hints (every model follows them)
+        and its restoration."""
         if params is None:
             return None
         hints = self.hints.get(photo)
-        return params if params.hints == hints else replace(params, hints=hints)
-
-    # --- results and the supersede rule --------------------------------------------------------
+        restore = self.restoration.get(photo)
+        if params.hints == hints and params.restore == restore:
+            return params
+        return replace(params, hints=hints, restore=restore)
 
     def has_result(self, photo: Photo, params: Params | None) -> bool:
         return params is not None and photo.params == params and photo.state is not State.FAILED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -19,6 +20,9 @@ from ..imaging.io import LoadedImage, load_image
 from .cache import ResultsCache
 from .models import ModelStore
 from .params import Params
+
+if TYPE_CHECKING:
+    from ..restore.options import Restore
 
 THUMBNAIL_SIZE = 96
 
@@ -71,11 +75,62 @@ class Renderer:
 
         return self.cache.get_or_make(("screen", ref.key, long_side), make)
 
-    def full_gray(self, ref: PhotoRef) -> np.ndarray:
+    def full_gray(self, ref: PhotoRef, restore: "Restore | None" = None) -> np.ndarray:
+        """The gray photo at its own size: restored, when it is to be."""
         pixels = self.image(ref).pixels
+        if restore is not None and restore.active:
+            return self.cache.get_or_make(("gray", ref.key, restore),
+                                          lambda: gray_of(self.restored(ref, restore, lightness(pixels))))
         if pixels.ndim == 2:
             return pixels
         return self.cache.get_or_make(("gray", ref.key), lambda: gray_of(lightness(pixels)))
+
+    # --- colour ------------------------------------------------------------------------------
+
+    # --- restoration ---------------------------------------------------------------------------
+
+    def damage(self, ref: PhotoRef):
+        """The detector's odds of damage (restore/mask.py), found once per photo at its size."""
+        from ..restore.detector import DETECT_SIDE
+        from ..restore.mask import find_damage
+
+        return self.cache.get_or_make(("damage", ref.key), lambda: find_damage(self.screen(ref, DETECT_SIDE).L))
+
+    def restored(self, ref: PhotoRef, restore: "Restore | None", L, size=None):
+        """`L` (the photo's lightness at some size) restored as `restore` says; `size`: a name for
+        that size under which the result is kept (None: made, not kept)."""
+        if restore is None or not restore.active:
+            return L
+        from ..restore.restore import restore_lightness
+
+        make = lambda: restore_lightness(L, restore, self.damage(ref) if restore.repair else None).L  # noqa: E731
+        return make() if size is None else self.cache.get_or_make(("restored", ref.key, size, restore), make)
+
+    def damage_mask(self, ref: PhotoRef, restore: "Restore", long_side: int) -> np.ndarray:
+        """bool (h, w): the pixels restoration fills on screen (found, and the brush's edits)."""
+        from ..restore.detector import bundled_detector
+        from ..restore.mask import damage_mask
+
+        shape = tuple(self.screen(ref, long_side).L.shape[-2:])
+        odds = self.damage(ref) if restore.repair else None
+        return damage_mask(odds, shape, bundled_detector().threshold, restore.strokes if restore.repair else ())
+
+    def before(self, ref: PhotoRef, restore: "Restore | None", long_side: int) -> np.ndarray:
+        """The gray photo on screen: restored, when it is to be."""
+        view = self.screen(ref, long_side)
+        if restore is None or not restore.active:
+            return view.gray
+        return self.cache.get_or_make(("before", ref.key, long_side, restore),
+                                      lambda: gray_of(self.restored(ref, restore, view.L, long_side)))
+
+    def network_L(self, ref: PhotoRef, params: Params, L=None):
+        """The lightness the network is given: restored at the detector's size when the photo is
+        restored (larger would change nothing at the working size), else `L` or the photo's own."""
+        if params.restore is not None and params.restore.active:
+            from ..restore.detector import DETECT_SIDE
+
+            return self.restored(ref, params.restore, self.screen(ref, DETECT_SIDE).L, DETECT_SIDE)
+        return L if L is not None else lightness(self.image(ref).pixels)
 
     # --- colour ------------------------------------------------------------------------------
 
@@ -86,14 +141,14 @@ class Renderer:
         out = self.cache.get(key)
         if out is not None:
             return out, c, False
-        if L is None:
-            L = lightness(self.image(ref).pixels)
-        return self.cache.put(key, c.net_output(L, params.size, params.hints)), c, True
+        return self.cache.put(key, c.net_output(self.network_L(ref, params, L), params.size, params.hints)), c, True
 
     def render(self, ref: PhotoRef, params: Params, L) -> Rendered:
-        """The colour photo at the resolution of `L` (its lightness at some size)."""
+        """The colour photo at the resolution of `L` (its lightness at some size, as it is: it is
+        restored here when the photo is)."""
         t0 = time.perf_counter()
         out, c, computed = self.network(ref, params)
+        L = self.restored(ref, params.restore, L, tuple(L.shape[-2:]))
         rgb = c.render(L, c.decode(out, params.settings()), out, params.settings())
         return Rendered(rgb, time.perf_counter() - t0, c.choice.label, computed)
 
@@ -116,6 +171,7 @@ class Renderer:
         t0 = time.perf_counter()
         L = lightness(self.image(ref).pixels)
         out, c, computed = self.network(ref, params, L)
+        L = self.restored(ref, params.restore, L)
         rgb = c.render(L, c.decode(out, params.settings()), out, params.settings())
         if keep:
             self.cache.put(key, rgb)
@@ -166,12 +222,9 @@ def reduced(L, long_side: int):
 
 def gray_of(L) -> np.ndarray:
     """The gray uint8 image of a lightness (1, h, w): what the model sees, shown as 'before'."""
-    import torch
+    from ..imaging.lab import gray_uint8
 
-    from ..imaging.lab import lab_to_uint8
-
-    zero_ab = torch.zeros((2, 1, 1), dtype=torch.float32).expand(2, *L.shape[-2:])
-    return lab_to_uint8(L, zero_ab)[..., 0].numpy()
+    return gray_uint8(L)
 
 
 def thumbnail_of(pixels: np.ndarray, size: int = THUMBNAIL_SIZE) -> np.ndarray:
