@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-"""Screenshots of the desktop app, offscreen: docs/screenshots/{split,side_by_side,compare,hints}.png.
+"""Screenshots of the desktop app, offscreen: docs/screenshots/{split,side_by_side,compare,hints,repair}.png.
 
     python scripts/screenshots.py                       # the bundled models in weights/
     python scripts/screenshots.py --model some.safetensors [--model other.safetensors]
     python scripts/screenshots.py --only hints          # colour hints: three markers and the panel
+    python scripts/screenshots.py --only repair         # Repair on a sample with damage drawn on it
 
 The sample photos in resources/samples are loaded and colourised with the first model (the others
 appear in the compare view); settings go to a temporary file, so the user's are never touched.
@@ -30,7 +31,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--samples", type=Path, default=ROOT / "resources" / "samples")
     p.add_argument("--photo", default="chelsea.jpg", help="the sample shown in the screenshots")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    p.add_argument("--only", choices=("split", "side_by_side", "compare", "hints"), action="append",
+    p.add_argument("--only", choices=("split", "side_by_side", "compare", "hints", "repair"), action="append",
                    help="only these screenshots (repeatable); default: all")
     p.add_argument("--size", default="1680x1050",
                    help="window size, WxH (the README shows 1680x1050, and 800x600 in docs/screenshots/800x600)")
@@ -113,6 +114,8 @@ def shoot(args, tmp: Path) -> int:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     if not args.only or "hints" in args.only:
         shoot_hints(app, window, args, pump)
+    if not args.only or "repair" in args.only:
+        shoot_repair(window, args, tmp, pump)
     window.close()
     QApplication.processEvents()
     return 0
@@ -147,6 +150,36 @@ def shoot_hints(app, window, args, pump) -> None:
     window.grab().save(str(path))
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     h.panel.dismiss()
+
+
+def shoot_repair(window, args, tmp: Path, pump) -> None:
+    """Repair on, with what it fills shown in red, on a sample with cracks and spots drawn on it
+    (restore/damage.py), the divider between the damaged and the repaired side (repair.png)."""
+    import numpy as np
+    from PIL import Image
+
+    from colorizer_app.restore.damage import draw_damage
+
+    gray = np.array(Image.open(args.samples / "camera.jpg").convert("L"), np.float32) / 2.55
+    damaged = draw_damage(gray, np.random.default_rng(7), amount=2.5, look=False).L
+    path = tmp / "cracked_camera.png"
+    Image.fromarray(np.clip(damaged * 2.55, 0, 255).astype(np.uint8)).save(path)
+    window.add_paths([path], remember=False)
+    pump(lambda: window.session.find_path(path) is not None and window.session.find_path(path).loaded,
+         what="the damaged photo")
+    window.list_view.set_current_photo(window.session.find_path(path))
+    window.set_view_mode("split")
+    window.viewer.set_divider(0.5)
+    pump(lambda: not window.is_busy() and window.preview.after is not None, what="the damaged photo's colour")
+    box = window.controls.restore
+    box.repair.click()
+    pump(lambda: not window.is_busy() and window.preview.before_restore is not None, what="the repair")
+    box.show_damage.click()
+    pump(lambda: not window.is_busy() and window.viewer.damage_overlay() is not None, what="the overlay")
+    window.viewer.fit_to_window()
+    out = args.out / "repair.png"
+    window.grab().save(str(out))
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
 if __name__ == "__main__":

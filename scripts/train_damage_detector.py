@@ -29,12 +29,16 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--clean-share", type=float, default=0.2, help="crops given no damage at all")
+    ap.add_argument("--pos-weight", type=float, default=3.0, help="weight of the damaged pixels in the loss")
+    ap.add_argument("--detail", type=float, default=0.0, help="sharpen enlarged crops (0: off; 1.5 tried)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     photos = cache_dir() / "photos"
     train = load_photo_folder(args.data, 144, cache_dir=photos)
     val = load_photo_folder(args.val, 144, cache_dir=photos)
-    cfg = DetectorTraining(minutes=args.minutes, lr=args.lr, batch=args.batch)
+    cfg = DetectorTraining(minutes=args.minutes, lr=args.lr, batch=args.batch, clean_share=args.clean_share,
+                           pos_weight=args.pos_weight, detail=args.detail)
     best = train_detector(train, val, args.out, cfg, init=args.init, log=lambda m: print(m, flush=True))
     print("best", best)
 

@@ -213,7 +213,8 @@ def test_the_app_opens_a_photo_from_its_command_line_and_colourises_it(tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "self-check: first paint" in out.stdout
     assert "first result shown (chelsea.jpg" in out.stdout
-    assert "self-check: ok: colourised, a training step ran and a reference photo was matched" in out.stdout
+    assert ("self-check: ok: colourised, a training step ran, a reference photo was matched and a photo "
+            "repaired") in out.stdout
 
 
 def test_the_self_checks_training_step_reports_a_failure(monkeypatch):

@@ -2,7 +2,8 @@
 
 Scratches, cracks, dust and spots found and filled; grain and faded contrast on request. The
 output is the restored lightness as a gray photo of the same pixel size, EXIF and ICC carried
-over, written atomically beside nothing it could overwrite.
+over, written atomically beside nothing it could overwrite. A gray photo gives a gray file; a colour
+photo, or one with an RGB colour profile, an RGB file of gray pixels that the profile still fits.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from .. import cpu_threads
@@ -18,6 +20,7 @@ from ..imaging.io import (
     remove_stale_temp_files, save_image,
 )
 from ..imaging.lab import gray_uint8
+from ..imaging.metadata import icc_matches
 from ..restore.options import Restore
 from .outputs import inputs_without_outputs, unique_path
 from .restore_options import add_restore_options, restore_options
@@ -86,7 +89,11 @@ def _run(args, options: Restore, stop: StopSignals) -> int:
             if stop.stopped:
                 break
             dest = unique_path(output_path(src, args.out, args.format, args.pattern), used)
-            save_image(gray_uint8(L, workers), dest, exif=img.exif, icc_profile=img.icc_profile,
+            gray = gray_uint8(L, workers)
+            if img.pixels.ndim == 3 or (img.icc_profile and icc_matches(img.icc_profile, "RGB")):
+                # the input's own form: its RGB colour profile still describes the file
+                gray = np.repeat(gray[..., None], 3, axis=2)
+            save_image(gray, dest, exif=img.exif, icc_profile=img.icc_profile,
                        quality=args.quality, protected=files, should_stop=stop.should_stop)
             written += 1
         except SaveAbandoned:

@@ -73,6 +73,25 @@ def matching_problem() -> str | None:
     return None
 
 
+def restore_problem() -> str | None:
+    """A photo repaired: the damage detector's weights and OpenCV are what a bundle could leave
+    out; it would fail only when a user switched Repair on."""
+    try:
+        import torch
+
+        from ..restore.options import Restore
+        from ..restore.restore import restore_lightness
+
+        L = torch.full((1, 64, 96), 40.0)
+        L[:, 30:32, 10:80] = 98.0  # a scratch
+        r = restore_lightness(L, Restore(denoise=True, contrast=True))
+        if not torch.isfinite(r.L).all():
+            return "repairing a photo gave no numbers"
+    except Exception as e:  # any failure here is what the check is for
+        return f"repairing a photo failed: {type(e).__name__}: {e}"
+    return None
+
+
 class SelfCheck(QObject):
     def __init__(self, window, started: float, want_result: bool, timeout_s: float = 120.0):
         super().__init__(window)
@@ -107,9 +126,9 @@ class SelfCheck(QObject):
         QTimer.singleShot(0, self._check_training)
 
     def _check_training(self) -> None:
-        problem = training_problem() or matching_problem()
+        problem = training_problem() or matching_problem() or restore_problem()
         self._finish(1, problem) if problem else self._finish(
-            0, "colourised, a training step ran and a reference photo was matched")
+            0, "colourised, a training step ran, a reference photo was matched and a photo repaired")
 
     def _loaded(self, loaded, failures) -> None:
         if failures:

@@ -3,8 +3,9 @@
 What the detector learns from and what restoration is measured on: cracks (jagged, branching
 curves of varying width, mostly bright where the emulsion has flaked off to the paper, some dark),
 long thin scratches, blotches, dust specks and folds (a bright crease with a dark shadow beside
-it). Each mark is drawn as a soft coverage map and blended into L, so its edges are anti-aliased
-like a scan's. Grain, blur and fading are added too, but they are the photo's look, not damage:
+it). Each mark is drawn as a soft coverage map and blended into L, so its edges are anti-aliased;
+then the whole is "scanned" (a little softness and grain over photo and damage alike), as a real
+scan blurs a crack with the picture. Fading, grain and softness are the photo's look, not damage:
 the mask leaves them out, so the detector learns not to flag grain.
 """
 
@@ -33,13 +34,14 @@ def _poly(canvas: np.ndarray, pts: np.ndarray, width: float) -> None:
 
 
 def _crack(canvas: np.ndarray, rng: np.random.Generator, scale: float, start=None, depth: int = 0) -> None:
-    """A jagged random walk with a drifting heading, and branches."""
+    """A jagged random walk with a drifting heading and branches, its width changing along it
+    (an edge of emulsion flakes off here and there), with a flake now and then."""
     h, w = canvas.shape
     pos = np.array(start if start is not None else (rng.uniform(0, w), rng.uniform(0, h)), dtype=np.float64)
     heading = start_heading = rng.uniform(0, 2 * np.pi)
     length = rng.uniform(0.2, 0.9) * max(h, w) / (1 + depth)
     step = max(2.0, 4.0 * scale)
-    width = rng.uniform(0.8, 3.5) * scale / (1 + 0.5 * depth)
+    width = rng.uniform(0.8, 5.0) * scale / (1 + 0.5 * depth)
     pts = [pos.copy()]
     for _ in range(int(length / step)):
         # jagged: small wiggles, now and then a sharp turn, drawn back to the crack's course
@@ -49,7 +51,13 @@ def _crack(canvas: np.ndarray, rng: np.random.Generator, scale: float, start=Non
         pts.append(pos.copy())
         if depth < 2 and rng.random() < 0.03:
             _crack(canvas, rng, scale, pos.copy(), depth + 1)
-    _poly(canvas, np.array(pts), width)
+        if rng.random() < 0.08:  # a flake off the crack's edge
+            r = width * rng.uniform(0.8, 2.0)
+            cv2.ellipse(canvas, (int(pos[0] * 16), int(pos[1] * 16)), (int(r * 16), int(r * 0.6 * 16)),
+                        float(np.degrees(heading)), 0, 360, 1.0, -1, cv2.LINE_AA, SHIFT)
+    pts = np.array(pts)
+    for i in range(0, len(pts) - 1, 4):  # the width changes every few steps
+        _poly(canvas, pts[i:i + 5], max(0.6, width * rng.uniform(0.6, 1.4)))
 
 
 def _scratch(canvas: np.ndarray, rng: np.random.Generator, scale: float) -> None:
@@ -89,14 +97,20 @@ def _blend(L: np.ndarray, cover: np.ndarray, value: np.ndarray | float) -> np.nd
     return L * (1 - cover) + value * cover
 
 
-def photo_look(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Grain, softness and fading of an old print: not damage, never masked."""
+def faded(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The print's own fading: lower contrast, a lifted or sunk black point. Not damage."""
     out = L.astype(np.float32)
-    if rng.random() < 0.5:
-        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.2))
     if rng.random() < 0.5:
         m = out.mean()
         out = m + (out - m) * rng.uniform(0.6, 1.0) + rng.uniform(-8, 8)
+    return out
+
+
+def scanned(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The scan of the print, damage and all: a little softness and grain over everything."""
+    out = L
+    if rng.random() < 0.5:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.0))
     if rng.random() < 0.7:
         out = out + rng.normal(0, rng.uniform(0.5, 5.0), out.shape).astype(np.float32)
     return np.clip(out, 0, 100).astype(np.float32)
@@ -108,7 +122,7 @@ def draw_damage(L: np.ndarray, rng: np.random.Generator, amount: float = 1.0, sc
     the photo's look); `scale` the marks' width in pixels (default: from the photo's size)."""
     h, w = L.shape
     scale = scale if scale is not None else max(1.0, min(h, w) / 256) * rng.uniform(0.7, 1.4)
-    base = photo_look(L, rng) if look else L.astype(np.float32)
+    base = faded(L, rng) if look else L.astype(np.float32)
     out = base.copy()
     total = np.zeros((h, w), np.float32)
     kinds = (_crack, _crack, _scratch, _blotch, _specks)
@@ -133,4 +147,4 @@ def draw_damage(L: np.ndarray, rng: np.random.Generator, amount: float = 1.0, sc
     changed = np.abs(out - base) >= VISIBLE_CHANGE
     mask = (total >= MASKED_COVERAGE) & changed
     unsure = (total > 0.05) & ~mask
-    return Damaged(out, mask, unsure)
+    return Damaged(scanned(out, rng) if look else out, mask, unsure)

@@ -11,6 +11,7 @@ four outputs back to full resolution.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +65,7 @@ class Detector:
 
     @property
     def threshold(self) -> float:
+        """Odds at which a pixel is taken for damage (chosen on the val crops: training/damage_detector.py)."""
         return float(self.meta.get("threshold", 0.5))
 
     @torch.inference_mode()
@@ -75,7 +77,10 @@ class Detector:
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
         dev = next(self.net.parameters()).device
-        return torch.sigmoid(self.net(x.to(dev)))[0, :, :h, :w].float().cpu()
+        # bf16 halves its time on the CPU; the odds move by a few hundredths at most
+        with torch.autocast(dev.type, dtype=torch.bfloat16):
+            logits = self.net(x.to(dev))
+        return torch.sigmoid(logits.float())[0, :, :h, :w].cpu()
 
 
 def bundled_path() -> Path:
@@ -90,6 +95,7 @@ def save_detector(net: DamageNet, path: Path, meta: dict) -> None:
     full = {"kind": KIND, "widths": list(net.widths), **meta}
     tmp = path.with_name(f".{path.name}.part")
     save_file(state, str(tmp), metadata={"colorizer": json.dumps(full)})
+    os.chmod(tmp, 0o644)  # an ordinary data file, readable wherever the app is installed
     tmp.replace(path)
 
 

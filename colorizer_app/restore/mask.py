@@ -1,6 +1,11 @@
-"""The damage mask at any resolution: the detector's odds at its own size, thresholded and widened
-by a pixel there (a mark's soft edge is damage too), then brought to the size asked for, with the
-user's brush strokes drawn on it in order (an erase after an add takes pixels out again)."""
+"""The damage mask at any resolution: the detector's odds at its own size, thresholded, wide areas
+left out, widened by a pixel (a mark's soft edge is damage too), then brought to the size asked
+for, with the user's brush strokes drawn on it in order (an erase after an add takes pixels out).
+
+Wide areas are left out because what the detector takes for a wide flake is far more often a white
+collar, a bow or a highlight, and a fill from the surroundings cannot invent what a wide area held
+anyway: real damage that wide is for the brush.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,21 @@ import torch.nn.functional as F
 
 from .detector import DETECT_SIDE, Detector, bundled_detector
 from .options import Stroke
+
+WIDE_SHARE = 0.012  # parts of the mask wider than about twice this share of the long side are left out
+MIN_WIDE_RADIUS = 3  # pixels at the detector's size
+
+
+def without_wide_areas(found: np.ndarray) -> np.ndarray:
+    """uint8 mask without its wide parts (what an opening with a disc keeps) and a margin around
+    them, so a white collar is not filled while a crack running into it mostly is."""
+    r = max(MIN_WIDE_RADIUS, round(WIDE_SHARE * max(found.shape)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    wide = cv2.morphologyEx(found, cv2.MORPH_OPEN, disc)
+    if not wide.any():
+        return found
+    margin = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 5, 2 * r + 5))
+    return found & (1 - cv2.dilate(wide, margin))
 
 
 def detection_size(h: int, w: int, side: int = DETECT_SIDE) -> tuple[int, int]:
@@ -60,11 +80,13 @@ def damage_mask(odds: torch.Tensor | None, shape: tuple[int, int], threshold: fl
     if odds is None:
         mask = np.zeros((h, w), bool)
     else:
-        found = (odds[0].numpy() >= threshold).astype(np.uint8)
+        found = without_wide_areas((odds[0].numpy() >= threshold).astype(np.uint8))
         found = cv2.dilate(found, np.ones((3, 3), np.uint8))
         if found.shape != (h, w):
-            up = F.interpolate(torch.from_numpy(found).float()[None, None], size=(h, w), mode="bilinear",
-                               align_corners=False)
-            found = (up[0, 0] >= 0.25).numpy()
+            # larger: bilinear; smaller: an area average, so a crack thinner than the new pixels stays
+            shrink = h < found.shape[0]
+            resized = F.interpolate(torch.from_numpy(found).float()[None, None], size=(h, w),
+                                    mode="area" if shrink else "bilinear", **({} if shrink else {"align_corners": False}))
+            found = (resized[0, 0] >= 0.25).numpy()
         mask = found.astype(bool)
     return draw_strokes(mask, strokes)

@@ -1,7 +1,8 @@
 """Restoration of a photo's lightness, the one way the engine, the app and the CLI do it:
 
     L -> damage found (the detector, at most DETECT_SIDE px) -> mask at L's size, brush strokes
-      -> masked pixels filled (fill.py) -> grain reduced (option) -> contrast lifted (option)
+      -> masked pixels filled (fill.py; a large photo's fill made at FILL_SIDE and brought up)
+      -> grain reduced (option) -> contrast lifted (option)
 
 Damage is found before grain is reduced, since smoothing would blur a thin crack into the photo.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
 
@@ -20,6 +22,25 @@ from .options import Restore
 from .tone import lift_contrast, reduce_grain
 
 FILL_RADIUS = 3.0  # pixels around a masked one that fill it, at the detector's size
+FILL_SIDE = 2048  # a larger photo is filled at this size (long side) and the fill brought up: the
+#                   fill is smooth at any size, and its time grows with the pixels it fills
+
+
+def filled(L: np.ndarray, mask: np.ndarray, detected_side: int, method: str = "telea") -> np.ndarray:
+    """L with the masked pixels filled; above FILL_SIDE, the fill is made on a smaller copy (its
+    mask covering every pixel a mark touches) and only the masked pixels take it, brought up."""
+    h, w = L.shape
+    if not mask.any():
+        return L
+    if max(h, w) <= FILL_SIDE:
+        return fill(L, mask, FILL_RADIUS * max(1.0, max(h, w) / detected_side), method)
+    s = FILL_SIDE / max(h, w)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    small = cv2.resize(L, size, interpolation=cv2.INTER_AREA)
+    small_mask = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    done = fill(small, small_mask, FILL_RADIUS * max(1.0, FILL_SIDE / detected_side), method)
+    up = cv2.resize(done, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.where(mask, up, L).astype(np.float32)
 
 
 @dataclass
@@ -41,8 +62,7 @@ def restore_lightness(L: torch.Tensor, options: Restore, odds: torch.Tensor | No
         if odds is None:
             odds = find_damage(L, detector)
         mask = damage_mask(odds, (h, w), detector.threshold, options.strokes)
-        scale = max(1.0, max(h, w) / max(odds.shape[-2:]))
-        x = fill(x, mask, FILL_RADIUS * scale, method)
+        x = filled(x, mask, max(odds.shape[-2:]), method)
     if options.denoise:
         x = reduce_grain(x)
     if options.contrast:

@@ -24,7 +24,9 @@ from ..restore.detector import DETECT_SIDE, DamageNet, load_detector, save_detec
 from .data import CropSampler, PhotoSet, lab_batch
 
 CLEAN_SHARE = 0.2  # crops left undamaged
-POS_WEIGHT = 3.0
+POS_WEIGHT = 3.0  # the damaged pixels' weight in the loss (they are few)
+THRESHOLDS = np.round(np.arange(0.3, 0.95, 0.05), 2)
+F_BETA = 0.5  # the threshold is chosen for F0.5: a false mark smears the photo, a missed one stays as it was
 
 
 @dataclass
@@ -35,8 +37,11 @@ class DetectorTraining:
     minutes: float = 30.0
     steps: int = 100_000
     zoom: float = 3.0
+    detail: float = 0.0  # sharpen the enlarged crops (CropSampler): real scans are sharper than the pool
     val_every: int = 250
     seed: int = 0
+    clean_share: float = CLEAN_SHARE
+    pos_weight: float = POS_WEIGHT
 
 
 def damaged_batch(L: torch.Tensor, rng: np.random.Generator, clean_share: float = CLEAN_SHARE):
@@ -52,8 +57,9 @@ def damaged_batch(L: torch.Tensor, rng: np.random.Generator, clean_share: float 
     return as_t(out, torch.float32), as_t(target, torch.float32), as_t(weight, torch.float32)
 
 
-def loss_of(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    pos = torch.tensor(POS_WEIGHT)
+def loss_of(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
+            pos_weight: float = POS_WEIGHT) -> torch.Tensor:
+    pos = torch.tensor(pos_weight)
     bce = F.binary_cross_entropy_with_logits(logits, target, weight=weight, pos_weight=pos)
     p = torch.sigmoid(logits) * weight
     dice = 1 - (2 * (p * target).sum() + 1) / (p.sum() + target.sum() + 1)
@@ -85,7 +91,7 @@ def train_detector(train: PhotoSet, val: PhotoSet, out: Path, cfg: DetectorTrain
     rng = np.random.default_rng(cfg.seed)
     net = load_detector(init).net.train() if init else DamageNet()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
-    sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed, zoom=cfg.zoom)
+    sampler = CropSampler(train, cfg.crop, cfg.batch, seed=cfg.seed, zoom=cfg.zoom, detail=cfg.detail)
     vL, vT, vW = validation_set(val, min(len(val), 128))
     t0 = time.monotonic()
     budget = cfg.minutes * 60
@@ -97,10 +103,10 @@ def train_detector(train: PhotoSet, val: PhotoSet, out: Path, cfg: DetectorTrain
             g["lr"] = cfg.lr * (min(1.0, (step + 1) / 100)) * 0.5 * (1 + math.cos(math.pi * frac))
         crops, _ = sampler.next_with_labels()
         L, _ = lab_batch(crops)
-        x, target, weight = damaged_batch(L, rng)
+        x, target, weight = damaged_batch(L, rng, cfg.clean_share)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             logits = net(x)
-        loss = loss_of(logits.float(), target, weight)
+        loss = loss_of(logits.float(), target, weight, cfg.pos_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -115,7 +121,14 @@ def train_detector(train: PhotoSet, val: PhotoSet, out: Path, cfg: DetectorTrain
                                          "detect_side": DETECT_SIDE,
                                          "val": {k: round(v, 4) for k, v in scores.items()}})
             net.train()
-    return best
+    det = load_detector(out)
+    threshold, scores = calibrate(det.net, vL, vT, vW)
+    save_detector(det.net, out, {**{k: v for k, v in det.meta.items() if k not in ("kind", "widths")},
+                                 "threshold": threshold,
+                                 "val_at_threshold": {k: round(v, 4) for k, v in scores.items()}})
+    log(f"threshold {threshold} (best F{F_BETA:g} on the val crops): precision {scores['precision']:.3f} "
+        f"recall {scores['recall']:.3f}")
+    return {**best, "threshold": threshold}
 
 
 @torch.no_grad()
@@ -123,3 +136,19 @@ def evaluate(net: DamageNet, L: torch.Tensor, target: torch.Tensor, weight: torc
     net.eval()
     pred = torch.sigmoid(net(L)) >= 0.5
     return mask_scores(pred.numpy(), target.bool().numpy(), ~weight.bool().numpy())
+
+
+@torch.no_grad()
+def calibrate(net: DamageNet, L: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> tuple[float, dict]:
+    """The threshold with the best F-beta (F_BETA) on the val crops, and its scores."""
+    net.eval()
+    odds = torch.sigmoid(net(L)).numpy()
+    truth, unsure = target.bool().numpy(), ~weight.bool().numpy()
+    best_t, best_s, best_f = 0.5, {}, -1.0
+    for t in THRESHOLDS:
+        s = mask_scores(odds >= t, truth, unsure)
+        p, r = s["precision"], s["recall"]
+        f = (1 + F_BETA**2) * p * r / (F_BETA**2 * p + r) if p + r else 0.0
+        if f > best_f:
+            best_t, best_s, best_f = float(t), s, f
+    return best_t, best_s
