@@ -5,7 +5,7 @@
 
 A small U-Net (the detector's shape, wider) sees the lightness with the damaged pixels blanked and
 the mask, and predicts the lightness there; trained with L1 on the masked pixels of pool crops
-with damage drawn on them (colorizer_app/restore/damage.py). Both fills are then scored on the
+with damage drawn on them (colorizer_app/restore/damage.py). It and OpenCV's two fills are scored on the
 folders given to --measure, with the drawn damage's own mask (so that the fill alone is judged)
 and with the detector's: PSNR of the filled lightness against the undamaged one.
 """
@@ -109,7 +109,7 @@ def measure(args) -> None:
     net = FillNet()
     net.load_state_dict(load_file(str(args.out)))
     net.eval()
-    print("folder | mask | photos | damaged dB | OpenCV Telea dB | learned dB | Telea s | learned s")
+    print("folder | mask | photos | damaged dB | OpenCV NS dB | OpenCV Telea dB | learned dB | NS s | Telea s | learned s")
     for folder in args.measure:
         files = sorted(iter_image_files([folder], recursive=True))[: args.limit]
         for which in ("drawn", "detector"):
@@ -122,14 +122,19 @@ def measure(args) -> None:
                 else:
                     mask = restore_lightness(torch.from_numpy(d.L)[None], Restore()).mask
                 t = time.perf_counter()
-                telea = fill(d.L, mask, 3.0)
+                ns = fill(d.L, mask, 3.0, "ns")
+                t_ns = time.perf_counter() - t
+                t = time.perf_counter()
+                telea = fill(d.L, mask, 3.0, "telea")
                 t_telea = time.perf_counter() - t
                 t = time.perf_counter()
                 learned = net.fill(d.L, mask)
                 t_learned = time.perf_counter() - t
-                rows.append((lightness_psnr(d.L, L), lightness_psnr(telea, L), lightness_psnr(learned, L), t_telea, t_learned))
+                rows.append((lightness_psnr(d.L, L), lightness_psnr(ns, L), lightness_psnr(telea, L),
+                             lightness_psnr(learned, L), t_ns, t_telea, t_learned))
             a = np.array(rows).mean(0)
-            print(f"{folder} | {which} | {len(rows)} | {a[0]:.2f} | {a[1]:.2f} | {a[2]:.2f} | {a[3]:.3f} | {a[4]:.3f}")
+            print(f"{folder} | {which} | {len(rows)} | {a[0]:.2f} | {a[1]:.2f} | {a[2]:.2f} | {a[3]:.2f} | "
+                  f"{a[4]:.3f} | {a[5]:.3f} | {a[6]:.3f}")
 
 
 def main() -> None:

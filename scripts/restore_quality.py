@@ -1,7 +1,7 @@
 """How well restoration finds and fills damage drawn on photos it never saw, and how little it
 touches photos without damage.
 
-    python scripts/restore_quality.py DIR [DIR...] [--detector FILE] [--fill telea ns] [--limit N]
+    python scripts/restore_quality.py DIR [DIR...] [--detector FILE] [--fill ns telea] [--limit N]
 
 For every photo (its lightness at its own size): damage is drawn with a fixed seed
 (colorizer_app/restore/damage.py, the photo's grain and fading left out so that the score is of
@@ -37,7 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folders", nargs="+", type=Path)
     ap.add_argument("--detector", type=Path, help="a detector file (default: the bundled one)")
-    ap.add_argument("--fill", nargs="+", default=["telea"], choices=sorted(fill_module.METHODS))
+    ap.add_argument("--fill", nargs="+", default=[fill_module.DEFAULT_METHOD], choices=sorted(fill_module.METHODS))
     ap.add_argument("--limit", type=int, help="the first N photos of each folder")
     ap.add_argument("--amount", type=float, default=1.5, help="how much damage is drawn (marks per photo / 3)")
     ap.add_argument("--threads", type=int, default=2)

@@ -160,9 +160,9 @@ def shoot_repair(window, args, tmp: Path, pump) -> None:
 
     from colorizer_app.restore.damage import draw_damage
 
-    gray = np.array(Image.open(args.samples / "camera.jpg").convert("L"), np.float32) / 2.55
-    damaged = draw_damage(gray, np.random.default_rng(7), amount=2.5, look=False).L
-    path = tmp / "cracked_camera.png"
+    gray = np.array(Image.open(args.samples / "chelsea.jpg").convert("L"), np.float32) / 2.55
+    damaged = draw_damage(gray, np.random.default_rng(3), amount=2.0, look=False).L
+    path = tmp / "cracked_chelsea.png"
     Image.fromarray(np.clip(damaged * 2.55, 0, 255).astype(np.uint8)).save(path)
     window.add_paths([path], remember=False)
     pump(lambda: window.session.find_path(path) is not None and window.session.find_path(path).loaded,

@@ -21,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MODEL_CARD = ROOT / "weights" / "MODEL_CARD.md"
+DETECTOR_CARD = ROOT / "weights" / "restore" / "MODEL_CARD.md"
 CHANGELOG = ROOT / "CHANGELOG.md"
 DOCS = ROOT / "docs"
 
@@ -36,11 +37,11 @@ def paper_files() -> list[Path]:
     """Every page a user may read: the README, the model card, the changelog, and the text files
     under docs/ (Markdown and JSON)."""
     docs = sorted(p for p in DOCS.rglob("*") if p.is_file() and p.suffix in (".md", ".json"))
-    return [README, MODEL_CARD, CHANGELOG, *docs]
+    return [README, MODEL_CARD, DETECTOR_CARD, CHANGELOG, *docs]
 
 
 def markdown_pages() -> list[Path]:
-    return [README, MODEL_CARD, *sorted(DOCS.glob("*.md"))]
+    return [README, MODEL_CARD, DETECTOR_CARD, *sorted(DOCS.glob("*.md"))]
 
 
 def rel(path: Path) -> str:

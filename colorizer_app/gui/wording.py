@@ -42,7 +42,7 @@ RESTORE_LABEL = "Repair scratches and spots"
 RESTORE_TIP = ("Finds cracks, scratches, dust and spots in the photo and fills them in from the picture "
                "around them, before the photo is coloured. Only the damaged places change.\n\n"
                "In detail: a small network trained on photos with drawn damage marks the damaged "
-               "pixels; OpenCV's inpainting (Telea's method) fills them from their surroundings, in "
+               "pixels; OpenCV's inpainting (Navier-Stokes) fills them from their surroundings, in "
                "the photo's lightness only, at full resolution.")
 DENOISE_LABEL = "Reduce grain"
 DENOISE_TIP = ("Smooths the film grain and scanner noise of the photo (non-local means, its strength "

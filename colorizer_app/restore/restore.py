@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .detector import Detector, bundled_detector
-from .fill import fill
+from .fill import DEFAULT_METHOD, fill
 from .mask import damage_mask, find_damage
 from .options import Restore
 from .tone import lift_contrast, reduce_grain
@@ -26,7 +26,7 @@ FILL_SIDE = 2048  # a larger photo is filled at this size (long side) and the fi
 #                   fill is smooth at any size, and its time grows with the pixels it fills
 
 
-def filled(L: np.ndarray, mask: np.ndarray, detected_side: int, method: str = "telea") -> np.ndarray:
+def filled(L: np.ndarray, mask: np.ndarray, detected_side: int, method: str = DEFAULT_METHOD) -> np.ndarray:
     """L with the masked pixels filled; above FILL_SIDE, the fill is made on a smaller copy (its
     mask covering every pixel a mark touches) and only the masked pixels take it, brought up."""
     h, w = L.shape
@@ -50,7 +50,7 @@ class Restored:
 
 
 def restore_lightness(L: torch.Tensor, options: Restore, odds: torch.Tensor | None = None,
-                      detector: Detector | None = None, method: str = "telea") -> Restored:
+                      detector: Detector | None = None, method: str = DEFAULT_METHOD) -> Restored:
     """L (1, H, W) in [0, 100] restored as `options` say. `odds`: the detector's answer for this
     photo (find_damage), when the caller keeps it; else it is found on L itself. `method`: how
     the damage is filled (fill.py)."""
