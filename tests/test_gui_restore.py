@@ -70,6 +70,8 @@ def test_repair_switch_restores_the_view_and_the_colour(qtbot, window, tmp_path)
     qtbot.waitUntil(lambda: w.preview.after is not None and w.preview.after_params == w.photo_params(photo)
                     and not w.is_busy(), timeout=30000)
     assert w.preview.after_params.restore is not None  # the colour is of the restored photo
+    qtbot.waitUntil(lambda: w.photos.status_text(photo, short=True) == "Coloured with tiny-const, repaired",
+                    timeout=10000)
 
     # the overlay marks the crack in red over the view
     box.show_damage.click()

@@ -96,6 +96,8 @@ class Photo:
                 n = len(self.params.hints)
                 if n:
                     by += f" and {n} colour hint{'s' if n != 1 else ''}"
+                if self.params.restore is not None:
+                    by = f"{by}, repaired"
             took = f" in {self.seconds:.1f} s" if self.seconds and timed else ""
             return f"Coloured{by}{took}"
         return STATE_WORDS[self.state]

@@ -97,8 +97,8 @@ class Renderer:
         return self.cache.get_or_make(("damage", ref.key), lambda: find_damage(self.screen(ref, DETECT_SIDE).L))
 
     def restored(self, ref: PhotoRef, restore: "Restore | None", L, size=None):
-        """`L` (the photo's lightness at some size) restored as `restore` says; `size`: a name for
-        that size under which the result is kept (None: made, not kept)."""
+        """`L` (the photo's lightness at some size) restored as `restore` says; `size`: its (h, w),
+        under which the result is kept (None: made, not kept)."""
         if restore is None or not restore.active:
             return L
         from ..restore.restore import restore_lightness
@@ -121,7 +121,7 @@ class Renderer:
         if restore is None or not restore.active:
             return view.gray
         return self.cache.get_or_make(("before", ref.key, long_side, restore),
-                                      lambda: gray_of(self.restored(ref, restore, view.L, long_side)))
+                                      lambda: gray_of(self.restored(ref, restore, view.L, tuple(view.L.shape[-2:]))))
 
     def network_L(self, ref: PhotoRef, params: Params, L=None):
         """The lightness the network is given: restored at the detector's size when the photo is
@@ -129,7 +129,8 @@ class Renderer:
         if params.restore is not None and params.restore.active:
             from ..restore.detector import DETECT_SIDE
 
-            return self.restored(ref, params.restore, self.screen(ref, DETECT_SIDE).L, DETECT_SIDE)
+            view = self.screen(ref, DETECT_SIDE).L
+            return self.restored(ref, params.restore, view, tuple(view.shape[-2:]))
         return L if L is not None else lightness(self.image(ref).pixels)
 
     # --- colour ------------------------------------------------------------------------------
