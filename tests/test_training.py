@@ -685,6 +685,8 @@ def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
 @pytest.mark.parametrize("accepted, refused", [
     (["--model", "regression", "--hints", "--hint-spread"], ["--model", "regression", "--hint-spread"]),  # no hint inputs
     (["--model", "regression", "--chroma-weight", "0.5"], ["--model", "gan", "--chroma-weight", "0.5"]),  # not its loss
+    (["--model", "gan", "--perceptual-weight", "0.1"],
+     ["--model", "classification", "--perceptual-weight", "0.1"]),  # predicts bins, not colours
     (["--model", "classification", "--zoom", "1.8"], ["--model", "classification", "--zoom", "0.5"]),  # shrinks
     (["--model", "regression", "--zoom", "2", "--zoom-detail", "1.5"],
      ["--model", "regression", "--zoom-detail", "1.5"]),  # nothing enlarged to sharpen

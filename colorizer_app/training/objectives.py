@@ -18,6 +18,7 @@ from ..defaults import DEFAULT_TEMPERATURE
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
 from ..models.networks import HINT_PREFIX, DiscSpec, PatchDiscriminator
+from .perceptual import FeatureLoss
 from .spread_loop import spread_in_loop
 
 
@@ -33,6 +34,7 @@ class LossConfig:
     hint_spread: bool = False  # regression with hints: the loss is taken after the spread along edges
     chroma_weight: float = 0.0  # regression: also pull each pixel's chroma toward the truth's
     encoder_lr: float = 1.0  # the pretrained encoder's learning rate, as a share of the rest's
+    perceptual_weight: float = 0.0  # regression, gan: weight of the ImageNet feature loss (perceptual.py)
 
 
 CHROMA_EPS = 1e-4  # in the loss's scaled ab units: keeps the gradient finite at gray
@@ -82,6 +84,17 @@ class Objective:
         self.net = wrap(model.net)
         self.opt = self.optimizer(param_groups(model.net, cfg.encoder_lr), lr)
         self.extra_meta: dict = {}
+        self.feature_loss = FeatureLoss() if cfg.perceptual_weight else None
+
+    def with_features(self, loss: torch.Tensor, L: torch.Tensor, pred: torch.Tensor, target: torch.Tensor,
+                      losses: dict) -> torch.Tensor:
+        """`loss` plus the weighted feature loss of the prediction, where it is asked for;
+        L and the true ab at the crop's size, pred at the net's."""
+        if self.feature_loss is None:
+            return loss
+        term = self.feature_loss(L, pred, target)
+        losses["features"] = term.item()
+        return loss + self.cfg.perceptual_weight * term
 
     def optimizer(self, params, lr: float) -> torch.optim.Optimizer:
         """The generator's optimiser (built once, here)."""
@@ -174,6 +187,7 @@ class RegressionObjective(Objective):
         target = downsample_ab(ab, L.shape[-1] // pred.shape[-1])
         loss = self.loss(pred, target)
         out = {"loss": loss.item()}
+        loss = self.with_features(loss, L, pred, ab, out)
         self._step(self.with_aux(loss, aux_loss, out), self.opt)
         return out
 
@@ -279,6 +293,7 @@ class GanObjective(Objective):
         l1 = (fake.float() / scale - real / scale).abs().mean()
         loss_g = self.cfg.l1_weight * l1 + adv
         out.update({"loss": l1.item(), "g_adv": adv.item()})
+        loss_g = self.with_features(loss_g, L, fake, ab, out)
         self._step(self.with_aux(loss_g, aux_loss, out), self.opt)
         return out
 
