@@ -92,7 +92,7 @@ class EfficientNetLite0(nn.Module):
         self._fc = nn.Linear(HEAD_CHANNELS, IMAGENET_CLASSES) if classifier else None
 
     def stem_input(self, L: torch.Tensor) -> torch.Tensor:
-        return (gray_from_lightness(L) - PIXEL_CENTER) / PIXEL_SCALE
+        return stem_input_rgb(gray_from_lightness(L))
 
     def stem(self, x: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
         """The first convolution; `extra` (same output shape) is added before its batch norm."""
@@ -101,13 +101,18 @@ class EfficientNetLite0(nn.Module):
             y = y + extra
         return F.relu6(self._bn0(y))
 
-    def features(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """The stem's output -> the tapped feature maps (TAPS order) and the pooled summary."""
+    def taps(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The stem's output -> the tapped feature maps (TAPS order) and the last block's output."""
         taps, want = [], {t[0] for t in TAPS}
         for i, block in enumerate(self._blocks):
             x = block(x)
             if i in want:
                 taps.append(x)
+        return taps, x
+
+    def features(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The stem's output -> the tapped feature maps (TAPS order) and the pooled summary."""
+        taps, x = self.taps(x)
         summary = F.relu6(self._bn1(self._conv_head(x))).mean(dim=(2, 3))
         return taps, summary
 

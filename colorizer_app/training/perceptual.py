@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..imaging.lab import lab_to_rgb
-from ..models.effnet_lite import TAPS, pretrained_encoder, same_pad, stem_input_rgb
+from ..models.effnet_lite import TAPS, pretrained_encoder, stem_input_rgb
 
 # The feature levels compared: strides 4, 8 and 16 (textures, parts, objects). Stride 32 is left
 # out: at 128 px crops it is a 4x4 grid that says little about where a colour goes.
@@ -37,9 +37,8 @@ class FeatureLoss(nn.Module):
 
     def __init__(self):
         super().__init__()
-        enc = pretrained_encoder(rgb=True)
-        self.stem_conv, self.stem_bn = enc._conv_stem, enc._bn0
-        self.blocks = nn.ModuleList(enc._blocks[: max(LEVELS) + 1])
+        self.enc = pretrained_encoder(rgb=True)
+        self.enc._blocks = self.enc._blocks[: max(LEVELS) + 1]  # nothing past the last level compared
         self.requires_grad_(False)
         self.eval()
 
@@ -48,14 +47,8 @@ class FeatureLoss(nn.Module):
 
     def features(self, L: torch.Tensor, ab: torch.Tensor) -> list[torch.Tensor]:
         rgb = lab_to_rgb(torch.cat((L.float(), ab.float()), dim=1))
-        x = self.stem_conv(same_pad(stem_input_rgb(rgb), 3, 2))
-        x = F.relu6(self.stem_bn(x))
-        out = []
-        for i, block in enumerate(self.blocks):
-            x = block(x)
-            if i in LEVELS:
-                out.append(x)
-        return out
+        taps, _ = self.enc.taps(self.enc.stem(stem_input_rgb(rgb)))
+        return taps[: len(LEVELS)]
 
     def forward(self, L: torch.Tensor, pred_ab: torch.Tensor, true_ab: torch.Tensor) -> torch.Tensor:
         self.to(L.device)
