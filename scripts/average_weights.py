@@ -30,6 +30,7 @@ def main() -> int:
     ap.add_argument("b", type=Path)
     ap.add_argument("--alpha", type=float, required=True)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--name", help="model name (default: B's); the bundled files are named by their family")
     ap.add_argument("--val", type=Path, help="folder of validation photos: figures go into the metadata")
     ap.add_argument("--val-images", type=int, default=256)
     args = ap.parse_args()
@@ -56,6 +57,8 @@ def main() -> int:
         "steps": (a.meta.get("steps") or 0) + (b.meta.get("steps") or 0),
         "train_seconds": round((a.meta.get("train_seconds") or 0) + (b.meta.get("train_seconds") or 0), 1),
     })
+    if args.name:
+        meta["name"] = args.name
     meta.pop("val_metrics", None)  # the parents' figures do not describe the mixture
     meta.pop("history", None)
     if args.val:

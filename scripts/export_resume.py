@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from colorizer_app.models.checkpoint import read_safetensors, save_model, unflatten_state
-from colorizer_app.models.networks import ColorNet, NetSpec
+from colorizer_app.models.networks import NetSpec, build_net
 from colorizer_app.training.trainer import without_aux_head
 
 
@@ -30,6 +30,11 @@ def main() -> int:
     out_meta = {**run, "name": args.name or run.get("name", args.out.stem), "steps": meta["step"],
                 "train_seconds": round(float(meta.get("seconds", 0.0)), 1), "history": meta.get("history", []),
                 "snapshot_of": str(args.resume)}
+    config = meta.get("config", {})
+    # what fine-tuning reads back to keep the model's style (training/finetune.py), as a finished run writes it
+    out_meta.update({k: config[k] for k in ("loss", "batch", "crop") if k in config})
+    if meta["family"] == "classification" and "loss" in config:
+        out_meta["default_temperature"] = config["loss"]["temperature"]
     save_model(args.out, without_aux_head(net), out_meta, bins=tensors.get("bins.centres"))
     print(f"wrote {args.out} (step {meta['step']})")
     return 0

@@ -211,3 +211,21 @@ def test_finetune_a_model_on_the_pretrained_encoder(tmp_path):
     loaded = registry.load("lite tuned")
     assert loaded.net.spec.arch == "effnet_lite0" and loaded.net.spec.hint_channels == 3
     assert result.path.is_file() and evals[-1] < evals[0]
+
+
+def test_finetune_keeps_the_base_loss_and_slows_a_pretrained_encoder(tmp_path):
+    """Fine-tuning trains with the loss the base records (its style), and a pretrained encoder
+    moves at a share of the rate even when the base records none, so it is adapted, not undone."""
+    torch.manual_seed(0)
+    m = new_model("regression", {"arch": "effnet_lite0", "widths": (16, 16, 32)})
+    folder = registry.user_models_dir()
+    save_model(folder / "bare.safetensors", m.net, {"name": "bare"})
+    save_model(folder / "styled.safetensors", m.net,
+               {"name": "styled", "loss": {"chroma_weight": 0.5, "encoder_lr": 0.5, "unknown_field": 1}})
+    scan = ft.scan_folder(colour_folder(tmp_path / "photos", n=12))
+    bare = ft.FineTune(ft.FineTuneSettings(base="bare", name="bare tuned", steps=4, batch=2, crop=64), scan)
+    styled = ft.FineTune(ft.FineTuneSettings(base="styled", name="styled tuned", steps=4, batch=2, crop=64), scan)
+    assert bare.trainer.cfg.loss.encoder_lr == ft.FINETUNE_ENCODER_LR < 1.0
+    assert styled.trainer.cfg.loss.encoder_lr == 0.5 and styled.trainer.cfg.loss.chroma_weight == 0.5
+    gains = {g.get("lr_gain", 1.0) for g in bare.trainer.objective.opt.param_groups}
+    assert ft.FINETUNE_ENCODER_LR in gains
