@@ -229,3 +229,18 @@ def test_finetune_keeps_the_base_loss_and_slows_a_pretrained_encoder(tmp_path):
     assert styled.trainer.cfg.loss.encoder_lr == 0.5 and styled.trainer.cfg.loss.chroma_weight == 0.5
     gains = {g.get("lr_gain", 1.0) for g in bare.trainer.objective.opt.param_groups}
     assert ft.FINETUNE_ENCODER_LR in gains
+
+
+def test_a_finetune_that_only_gets_worse_keeps_the_base_weights(tmp_path, capsys):
+    """Far too high a rate wrecks the net: the held-out photos were coloured best before any step,
+    so the saved model is the base, and both the result and the file say which step was kept."""
+    base = tiny_base()
+    scan = ft.scan_folder(colour_folder(tmp_path / "photos", n=12))
+    result = ft.FineTune(ft.FineTuneSettings(base=base, name="wrecked", steps=8, batch=4, crop=64, lr=50.0),
+                         scan, evals=4).run()
+    assert result.kept_step == 0
+    saved, original = registry.load("wrecked"), registry.load(base)
+    for k, v in original.net.state_dict().items():
+        assert torch.equal(saved.net.state_dict()[k], v), k
+    assert saved.meta["finetune"]["kept_step"] == 0
+    assert result.after["psnr"] == pytest.approx(result.before["psnr"], abs=0.01)

@@ -79,4 +79,9 @@ def run(args) -> int:
           f"colourfulness {100 * b['colourfulness_ratio']:.0f}% -> {100 * a['colourfulness_ratio']:.0f}% of truth, "
           f"wrong colour {100 * b['wrong_colour']:.2f}% -> {100 * a['wrong_colour']:.2f}%")
     print(f"wrote {result.path} ({settings.name!r}) after {result.steps} steps in {result.seconds / 60:.1f} min")
+    if result.kept_step == 0:
+        print("kept the base model's weights: no step coloured the held-out photos better")
+    elif result.kept_step is not None:
+        print(f"kept the weights of step {result.kept_step}: the held-out photos were coloured best there "
+              "(later steps fitted the folder's own photos too closely)")
     return 0

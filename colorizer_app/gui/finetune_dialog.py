@@ -389,12 +389,19 @@ class FineTuneDialog(QDialog):
             self.status_label.setText(f"Saved {name!r}.")
             self.result_label.setStyleSheet("")
             held = ft.held_out_count(self._scan.usable) if self._scan is not None else None
+            kept = ("" if result.kept_step is None else
+                    " Learning from your photos did not colour the set-aside ones better, so the new model"
+                    " keeps the original's colours." if result.kept_step == 0 else
+                    " It keeps what it had learnt part-way, where it coloured the set-aside photos best;"
+                    " after that it only learnt your other photos by heart.")
             self.result_label.setText(
                 f"<b>Saved “{name}”</b> after {duration_text(result.seconds)} of learning.<br>"
-                f"{html.escape(closeness_words(result.before, result.after, held))}")
+                f"{html.escape(closeness_words(result.before, result.after, held) + kept)}")
+            steps = (f"{result.steps} training steps" if result.kept_step is None else
+                     f"{result.steps} training steps; the weights of step {result.kept_step} were kept")
             self.result_details.setText(
                 f"Held-out photos: {html.escape(metrics_change(result.before, result.after))}.<br>"
-                f"{result.steps} training steps.<br>{html.escape(str(result.path))}")
+                f"{steps}.<br>{html.escape(str(result.path))}")
             self.details_button.show()
             self.use_button.show()
             self.modelSaved.emit(name)

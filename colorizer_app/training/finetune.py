@@ -133,6 +133,7 @@ class FineTuneResult:
     seconds: float
     before: dict = field(default_factory=dict)  # held-out metrics of the base model
     after: dict = field(default_factory=dict)  # and of the fine-tuned one
+    kept_step: int | None = None  # the step whose weights were saved, where not the last
 
 
 def held_out_count(n: int) -> int:
@@ -204,6 +205,7 @@ class FineTune:
         self.trainer = Trainer(cfg, model, self.train_set, self.held, self.out, device=self.device,
                                on_progress=self._progress, should_stop=self._should_stop, log=log, meta=meta)
         self.held_L, self.held_ab = self._held_batch()
+        self.best: tuple[float, int, dict] | None = None  # held-out loss, step, weights (on the CPU)
 
     # --- control from other threads --------------------------------------------------------------
 
@@ -269,8 +271,31 @@ class FineTune:
             objective.train(True)
 
     def _evaluate(self, step: int) -> None:
-        self.on_eval(step, self.held_out_loss())
+        self.on_eval(step, self._held_out_loss_noted(step))
         self.on_preview(step, self.colourise_preview())
+
+    def _held_out_loss_noted(self, step: int) -> float:
+        """The held-out loss now; the weights are copied aside when it is the lowest yet."""
+        loss = self.held_out_loss()
+        if self.best is None or loss < self.best[0]:
+            net = self.trainer.objective.model.net
+            self.best = (loss, step, {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()})
+        return loss
+
+    def _keep_best(self, final_loss: float, seconds: float) -> tuple[int | None, dict | None]:
+        """A strong base overfits a small folder within a few hundred steps (Natural 5 on 200
+        portraits lost 1.2 dB on the held-out ones after 600): where an earlier evaluation, the base
+        itself included, did better on the held-out photos than the last step, save that one instead."""
+        if self.best is None or final_loss <= self.best[0]:
+            return None, None
+        _, step, state = self.best
+        net = self.trainer.objective.model.net
+        net.load_state_dict(state)
+        metrics = validate(self.trainer.objective, self.held, self.device, len(self.held))
+        self.trainer.meta["finetune"]["kept_step"] = step
+        self.trainer._save_final(metrics, seconds)
+        self.log(f"kept the weights of step {step}, the closest to the held-out photos")
+        return step, metrics
 
     def _progress(self, step: int, total: int, losses: dict, ips: float) -> None:
         self.on_progress(step, total, losses, ips)
@@ -291,6 +316,8 @@ class FineTune:
         result = self.trainer.run()
         if result.stopped:
             return FineTuneResult(None, result.steps_done, time.time() - t0, before)
-        self.on_eval(result.steps_done, self.held_out_loss())
+        final_loss = self._held_out_loss_noted(result.steps_done)
+        kept, metrics = self._keep_best(final_loss, result.seconds)
+        self.on_eval(result.steps_done, final_loss)
         self.on_preview(result.steps_done, self.colourise_preview())
-        return FineTuneResult(self.out, result.steps_done, result.seconds, before, result.metrics)
+        return FineTuneResult(self.out, result.steps_done, result.seconds, before, metrics or result.metrics, kept)
