@@ -293,7 +293,7 @@ class FineTune:
         net.load_state_dict(state)
         metrics = validate(self.trainer.objective, self.held, self.device, len(self.held))
         self.trainer.meta["finetune"]["kept_step"] = step
-        self.trainer._save_final(metrics, seconds)
+        self.trainer.save_final(metrics, seconds)
         self.log(f"kept the weights of step {step}, the closest to the held-out photos")
         return step, metrics
 

@@ -260,7 +260,7 @@ class Trainer:
         metrics = self._validate() if self.val_set is not None else {}
         seconds = self.seconds_before + time.time() - self.t_start
         if self.rank == 0:
-            self._save_final(metrics, seconds)
+            self.save_final(metrics, seconds)
             self.resume_path.unlink(missing_ok=True)
         return TrainResult(self.step, False, metrics, seconds, self.history)
 
@@ -274,7 +274,8 @@ class Trainer:
                  f"wrong colour {100 * m['wrong_colour']:.2f}%")
         return m
 
-    def _save_final(self, metrics: dict, seconds: float) -> None:
+    def save_final(self, metrics: dict, seconds: float) -> None:
+        """The model file with its provenance; fine-tuning calls it again when it keeps earlier weights."""
         meta = {
             **self.meta,
             "steps": self.step, "batch": self.cfg.batch * self.world, "crop": self.cfg.crop,
