@@ -27,7 +27,7 @@ from colorizer_app.models.networks import ColorNet, NetSpec
 from colorizer_app.training import data as data_mod
 from colorizer_app.training.data import PhotoSet, lab_batch, load_photo_folder
 from colorizer_app.training.objectives import LossConfig
-from colorizer_app.training.trainer import Trainer, TrainConfig
+from colorizer_app.training.trainer import Trainer, TrainConfig, export_resume
 
 TINY = {"widths": (16, 32, 32), "blocks": 2}
 NEVER = 10**6  # checkpoint_every / val_every that never fire
@@ -238,6 +238,36 @@ def test_stop_then_resume(family, rarity, tmp_path):
     with torch.inference_mode():
         ab = model.net(torch.full((1, 1, 32, 32), 50.0))
     assert torch.isfinite(ab).all()
+
+
+@pytest.mark.parametrize("family", ["classification", "gan"])
+def test_snapshot_of_a_running_training_is_a_model_file_like_a_finished_one(family, tmp_path):
+    """export_resume (scripts/export_resume.py): measure or fine-tune a run while it goes on."""
+    photos = one_photo_set("astronaut", 48)
+    loss = LossConfig(temperature=0.3, l1_weight=12.0)
+    steps: list[int] = []
+    run = _trainer(family, photos, tmp_path / "run.safetensors", loss, on_progress=lambda s, *a: steps.append(s),
+                   should_stop=lambda: len(steps) >= 3, meta={"name": "Run"})
+    assert run.run().stopped
+
+    snap = tmp_path / "snapshot.safetensors"
+    assert export_resume(run.resume_path, snap) == 3
+    model = load_model(snap, expect_family=family)
+    assert model.meta["name"] == "Run" and model.meta["steps"] == 3
+    assert model.meta["loss"]["temperature"] == 0.3 and model.meta["loss"]["l1_weight"] == 12.0
+    assert model.meta["crop"] == run.cfg.crop and model.meta["batch"] == run.cfg.batch
+    assert (model.meta.get("default_temperature") == 0.3) == (family == "classification")
+    trained = run.model.net.state_dict()
+    assert all(torch.allclose(v.float(), trained[k].float(), atol=1e-2) for k, v in model.net.state_dict().items())
+
+    finished = _trainer(family, photos, tmp_path / "done.safetensors", loss)
+    finished.run()
+    done = load_model(tmp_path / "done.safetensors").meta
+    style = ("loss", "crop", "batch", "default_temperature")
+    assert {k: done.get(k) for k in style} == {k: model.meta.get(k) for k in style}
+
+    with pytest.raises(ValueError, match="not a training checkpoint"):
+        export_resume(snap, tmp_path / "again.safetensors")
 
 
 def test_keyboard_interrupt_in_progress_stops_like_should_stop(tmp_path):

@@ -278,18 +278,43 @@ class Trainer:
         """The model file with its provenance; fine-tuning calls it again when it keeps earlier weights."""
         meta = {
             **self.meta,
-            "steps": self.step, "batch": self.cfg.batch * self.world, "crop": self.cfg.crop,
+            "steps": self.step,
             "train_seconds": round(seconds, 1),
             "machine": f"{platform.machine()} {os.cpu_count()} cores, {self.device.type}"
                        + (f" x{self.world}" if self.world > 1 else ""),
             "val_metrics": {k: round(v, 4) for k, v in metrics.items()},
-            "loss": asdict(self.cfg.loss), "history": self.history,
+            "history": self.history,
             "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            **style_meta(self.cfg.family, asdict(self.cfg.loss), self.cfg.batch * self.world, self.cfg.crop),
         }
-        if self.cfg.family == "classification":
-            meta["default_temperature"] = self.cfg.loss.temperature
         save_model(self.out, without_aux_head(self.model.net.cpu()), meta, bins=self.model.bins)
         self.model.net.to(self.device)
+
+
+def style_meta(family: str, loss: dict, batch: int, crop: int) -> dict:
+    """The run facts a model file carries so that fine-tuning trains it the way it was trained."""
+    meta = {"loss": loss, "batch": batch, "crop": crop}
+    if family == "classification":
+        meta["default_temperature"] = loss["temperature"]
+    return meta
+
+
+def export_resume(resume: Path, out: Path, name: str | None = None) -> int:
+    """Write the net inside a run's resume file as a model file, so a run can be measured or tried
+    while it goes on; returns the step it was taken at."""
+    tensors, meta = read_safetensors(resume)
+    if meta.get("kind") != "resume":
+        raise ValueError(f"{resume}: not a training checkpoint")
+    state = unflatten_state(meta["state"], tensors)
+    net = build_net(NetSpec.from_dict(meta["spec"]))
+    net.load_state_dict(state["modules"]["net"])
+    run, config = meta.get("run_meta", {}), meta["config"]
+    out_meta = {**run, "name": name or run.get("name", Path(out).stem), "steps": meta["step"],
+                "train_seconds": round(float(meta.get("seconds", 0.0)), 1), "history": meta.get("history", []),
+                "snapshot_of": str(resume),
+                **style_meta(meta["family"], config["loss"], config["batch"], config["crop"])}
+    save_model(out, without_aux_head(net), out_meta, bins=tensors.get("bins.centres"))
+    return int(meta["step"])
 
 
 def without_aux_head(net: ColorNet) -> ColorNet:
