@@ -203,9 +203,12 @@ class FineTune:
                          "base_model": self.base.name, "base_file": str(base_file)},
         }
         self.trainer = Trainer(cfg, model, self.train_set, self.held, self.out, device=self.device,
-                               on_progress=self._progress, should_stop=self._should_stop, log=log, meta=meta)
+                               on_progress=self._progress, should_stop=self._should_stop, log=log, meta=meta,
+                               before_final=self._keep_best)
         self.held_L, self.held_ab = self._held_batch()
         self.best: tuple[float, int, dict] | None = None  # held-out loss, step, weights (on the CPU)
+        self.final_loss = float("nan")
+        self.kept_step: int | None = None
 
     # --- control from other threads --------------------------------------------------------------
 
@@ -282,20 +285,17 @@ class FineTune:
             self.best = (loss, step, {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()})
         return loss
 
-    def _keep_best(self, final_loss: float, seconds: float) -> tuple[int | None, dict | None]:
+    def _keep_best(self, last_step: int) -> None:
         """A strong base overfits a small folder within a few hundred steps (Natural 5 on 200
         portraits lost 1.2 dB on the held-out ones after 600): where an earlier evaluation, the base
-        itself included, did better on the held-out photos than the last step, save that one instead."""
-        if self.best is None or final_loss <= self.best[0]:
-            return None, None
+        itself included, did better on the held-out photos than the last step, that one is saved instead."""
+        self.final_loss = self._held_out_loss_noted(last_step)
+        if self.final_loss <= self.best[0]:
+            return
         _, step, state = self.best
-        net = self.trainer.objective.model.net
-        net.load_state_dict(state)
-        metrics = validate(self.trainer.objective, self.held, self.device, len(self.held))
-        self.trainer.meta["finetune"]["kept_step"] = step
-        self.trainer.save_final(metrics, seconds)
+        self.trainer.objective.model.net.load_state_dict(state)
+        self.trainer.meta["finetune"]["kept_step"] = self.kept_step = step
         self.log(f"kept the weights of step {step}, the closest to the held-out photos")
-        return step, metrics
 
     def _progress(self, step: int, total: int, losses: dict, ips: float) -> None:
         self.on_progress(step, total, losses, ips)
@@ -316,8 +316,6 @@ class FineTune:
         result = self.trainer.run()
         if result.stopped:
             return FineTuneResult(None, result.steps_done, time.time() - t0, before)
-        final_loss = self._held_out_loss_noted(result.steps_done)
-        kept, metrics = self._keep_best(final_loss, result.seconds)
-        self.on_eval(result.steps_done, final_loss)
+        self.on_eval(result.steps_done, self.final_loss)
         self.on_preview(result.steps_done, self.colourise_preview())
-        return FineTuneResult(self.out, result.steps_done, result.seconds, before, metrics or result.metrics, kept)
+        return FineTuneResult(self.out, result.steps_done, result.seconds, before, result.metrics, self.kept_step)

@@ -112,8 +112,11 @@ class Trainer:
     def __init__(self, cfg: TrainConfig, model: LoadedModel, train: PhotoSet, val: PhotoSet | None,
                  out: Path, device: torch.device | str = "cpu",
                  on_progress: ProgressFn | None = None, should_stop: Callable[[], bool] | None = None,
-                 log: Callable[[str], None] = print, meta: dict | None = None):
+                 log: Callable[[str], None] = print, meta: dict | None = None,
+                 before_final: Callable[[int], None] | None = None):
         self.cfg, self.model, self.train_set, self.val_set = cfg, model, train, val
+        # called with the last step before the final check and save: fine-tuning may put earlier weights back
+        self.before_final = before_final or (lambda step: None)
         self.out = Path(out)
         self.device = torch.device(device)
         self.on_progress = on_progress or (lambda *a: None)
@@ -257,6 +260,7 @@ class Trainer:
                 self.save_resume()
             return TrainResult(self.step, True, {}, self.seconds_before + time.time() - self.t_start,
                                self.history)
+        self.before_final(self.step)
         metrics = self._validate() if self.val_set is not None else {}
         seconds = self.seconds_before + time.time() - self.t_start
         if self.rank == 0:
@@ -275,7 +279,7 @@ class Trainer:
         return m
 
     def save_final(self, metrics: dict, seconds: float) -> None:
-        """The model file with its provenance; fine-tuning calls it again when it keeps earlier weights."""
+        """The model file with its provenance."""
         meta = {
             **self.meta,
             "steps": self.step,
