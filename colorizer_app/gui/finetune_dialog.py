@@ -23,7 +23,7 @@ from ..training import finetune as ft
 from . import finetune_layout, finetune_worker
 from .finetune_layout import NOTE_STYLE, eta_text, unique_name  # noqa: F401  (eta_text: tests)
 from .settings import Settings
-from .wording import closeness_words, model_details, model_summary, model_title
+from .wording import closeness_words, kept_words, model_details, model_summary, model_title
 from .qimage import numpy_to_qimage
 from .workers import Job, JobRunner
 
@@ -389,16 +389,12 @@ class FineTuneDialog(QDialog):
             self.status_label.setText(f"Saved {name!r}.")
             self.result_label.setStyleSheet("")
             held = ft.held_out_count(self._scan.usable) if self._scan is not None else None
-            kept = ("" if result.kept_step is None else
-                    " Learning from your photos did not colour the set-aside ones better, so the new model"
-                    " keeps the original's colours." if result.kept_step == 0 else
-                    " It keeps what it had learnt part-way, where it coloured the set-aside photos best;"
-                    " after that it only learnt your other photos by heart.")
             self.result_label.setText(
                 f"<b>Saved “{name}”</b> after {duration_text(result.seconds)} of learning.<br>"
-                f"{html.escape(closeness_words(result.before, result.after, held) + kept)}")
-            steps = (f"{result.steps} training steps" if result.kept_step is None else
-                     f"{result.steps} training steps; the weights of step {result.kept_step} were kept")
+                f"{html.escape(closeness_words(result.before, result.after, held) + kept_words(result.kept_step))}")
+            steps = f"{result.steps} training steps"
+            if result.kept_step is not None:
+                steps += f"; the weights of step {result.kept_step} were kept"
             self.result_details.setText(
                 f"Held-out photos: {html.escape(metrics_change(result.before, result.after))}.<br>"
                 f"{steps}.<br>{html.escape(str(result.path))}")

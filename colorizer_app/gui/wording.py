@@ -107,6 +107,17 @@ def closeness_words(before: dict, after: dict, photos: int | None = None) -> str
             "the original model may suit these photos better.")
 
 
+def kept_words(kept_step: int | None) -> str:
+    """Why the saved model holds earlier weights than the last step's, or nothing when it does not."""
+    if kept_step is None:
+        return ""
+    if kept_step == 0:
+        return (" Learning from your photos did not colour the set-aside ones better, so the new model"
+                " keeps the original's colours.")
+    return (" It keeps what it had learnt part-way, where it coloured the set-aside photos best;"
+            " after that it only learnt your other photos by heart.")
+
+
 def params_words(params, title) -> str:
     """'Vivid, boldness 0.38, strength 1.00, 256 px' for one model and settings (`title` names a
     model file)."""
