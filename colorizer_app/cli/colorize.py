@@ -19,10 +19,8 @@ from ..imaging.io import (
     ImageError,
     SaveAbandoned,
     check_writable_folder,
-    iter_image_files,
     load_image,
     output_path,
-    remove_stale_temp_files,
     save_image,
 )
 from ..models.checkpoint import CheckpointError
@@ -30,7 +28,7 @@ from ..models.hints import HintsError, load_hints
 from ..models.reference import (
     DEFAULT_COLOURS, MAX_COLOURS, MAX_STRENGTH, MIN_COLOURS, ReferenceError, reference_from, save_palette,
 )
-from .outputs import inputs_without_outputs, unique_path
+from .outputs import batch_inputs, unique_path
 from .restore_options import add_restore_options, restore_options
 from .stop_signals import StopSignals
 
@@ -120,16 +118,10 @@ def _run(args, stop: StopSignals) -> int:
     except ValueError as e:  # a palette name that cannot be a file name
         print(f"error: {e}", file=sys.stderr)
         return 2
-    for stale in remove_stale_temp_files(args.out):
-        tqdm.write(f"note: removed {stale.name}, left in {args.out} by a run that was killed")
-    files = inputs_without_outputs(iter_image_files(args.inputs, skip_folders=[args.out]), args)
-    missing = [p for p in args.inputs if not p.exists()]
-    if not files and not missing:
-        print("error: no photos found in the given inputs", file=sys.stderr)
+    inputs = batch_inputs(args)
+    if inputs is None:
         return 2
-    failures = [(p, "no such file or folder") for p in missing]
-    for p, why in failures:
-        tqdm.write(f"failed: {p}: {why}", file=sys.stderr)
+    files, failures = inputs
     used: set[Path] = set()
     protected = list(files)
     written = 0

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from ..imaging.io import output_path
+from tqdm import tqdm
+
+from ..imaging.io import iter_image_files, output_path, remove_stale_temp_files
 
 
 def inputs_without_outputs(files: list[Path], args) -> list[Path]:
@@ -31,3 +34,20 @@ def unique_path(dest: Path, used: set[Path]) -> Path:
         n += 1
     used.add(candidate)
     return candidate
+
+
+def batch_inputs(args) -> tuple[list[Path], list[tuple[Path, str]]] | None:
+    """The photos a batch run works on and the inputs it cannot find (reported at once), after
+    clearing what a killed run left in the output folder; None, with the error printed, when there
+    is nothing to do at all."""
+    for stale in remove_stale_temp_files(args.out):
+        tqdm.write(f"note: removed {stale.name}, left in {args.out} by a run that was killed")
+    files = inputs_without_outputs(iter_image_files(args.inputs, skip_folders=[args.out]), args)
+    missing = [p for p in args.inputs if not p.exists()]
+    if not files and not missing:
+        print("error: no photos found in the given inputs", file=sys.stderr)
+        return None
+    failures = [(p, "no such file or folder") for p in missing]
+    for p, why in failures:
+        tqdm.write(f"failed: {p}: {why}", file=sys.stderr)
+    return files, failures

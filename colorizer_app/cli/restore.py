@@ -16,13 +16,13 @@ from tqdm import tqdm
 
 from .. import cpu_threads
 from ..imaging.io import (
-    OUTPUT_FORMATS, ImageError, SaveAbandoned, check_writable_folder, iter_image_files, load_image, output_path,
-    remove_stale_temp_files, save_image,
+    OUTPUT_FORMATS, ImageError, SaveAbandoned, check_writable_folder, load_image, output_path,
+    save_image,
 )
 from ..imaging.lab import gray_uint8
 from ..imaging.metadata import icc_matches
 from ..restore.options import Restore
-from .outputs import inputs_without_outputs, unique_path
+from .outputs import batch_inputs, unique_path
 from .restore_options import add_restore_options, restore_options
 from .stop_signals import StopSignals
 
@@ -68,16 +68,10 @@ def _run(args, options: Restore, stop: StopSignals) -> int:
 
     torch.set_num_threads(cpu_threads.network_threads(args.threads or cpu_threads.process_default()))
     workers = cpu_threads.pixel_workers(args.threads or cpu_threads.process_default())
-    for stale in remove_stale_temp_files(args.out):
-        tqdm.write(f"note: removed {stale.name}, left in {args.out} by a run that was killed")
-    files = inputs_without_outputs(iter_image_files(args.inputs, skip_folders=[args.out]), args)
-    missing = [p for p in args.inputs if not p.exists()]
-    if not files and not missing:
-        print("error: no photos found in the given inputs", file=sys.stderr)
+    inputs = batch_inputs(args)
+    if inputs is None:
         return 2
-    failures = [(p, "no such file or folder") for p in missing]
-    for p, why in failures:
-        tqdm.write(f"failed: {p}: {why}", file=sys.stderr)
+    files, failures = inputs
     used: set[Path] = set()
     written = 0
     for src in tqdm(files, unit="photo", dynamic_ncols=True, desc="restoring"):
