@@ -17,7 +17,7 @@ FAMILY_WORDS = {
     "classification": ("Vivid",
                        "Richer, bolder colours; now and then a patch of the wrong colour."),
     "gan": ("Lively",
-            "Natural colours with a little more variety; now and then a faint tint."),
+            "Like Natural, a little richer in colour; now and then a faint tint."),
 }
 FAMILY_DETAIL = {"regression": "regression model", "classification": "classification model",
                  "gan": "GAN model (generator trained with a discriminator)"}
