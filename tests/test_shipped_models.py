@@ -56,32 +56,35 @@ def test_shipped_model_colourises_real_photos(bundled, family):
         gray_errors.append(ab_error(_gray_version(c, truth), truth))
     # Thresholds sit between the trained models and the same networks with random weights
     # (measured on these four photos: random regression has an ab error 1.27x the grayscale
-    # version's, random classification a colourfulness of 19, random gan 0.88x and 9).
+    # version's, random classification a colourfulness of 19; Lively 6 0.74x and 27, its network
+    # with random weights 1.34x and 18).
     colour, ratio = np.mean(colourful), np.mean(errors) / np.mean(gray_errors)
     if family == "regression":
         assert ratio < 0.8, (errors, gray_errors)
     elif family == "classification":
         assert colour > 30 and ratio < 1.0, (colourful, errors, gray_errors)
     else:
-        assert colour > 15 and ratio < 0.85, (colourful, errors, gray_errors)
+        assert colour > 22 and ratio < 0.85, (colourful, errors, gray_errors)
 
 
 def _gray_version(c: Colorizer, rgb: np.ndarray) -> np.ndarray:
     return c.colorize(rgb, replace(c.settings, vibrance=0.0)).rgb
 
 
-def test_the_shipped_hint_model_follows_hints_from_the_truth(bundled):
+@pytest.mark.parametrize("family", ["regression", "gan"])
+def test_the_shipped_hint_models_follow_hints_from_the_truth(family):
     """Ten hints from the truth (as `eval --hints 10`) bring the colours much closer to it, in the
     network's own output and after the spread along edges (models/hint_spread.py). The hint
     inputs of an untrained hint net start at zero (network alone: ratio 1.0). Measured on these
-    four photos (ab error 19.4 without hints): the network alone 0.81, the whole pipeline 0.69."""
+    four photos: the network alone 0.64 (Natural 5) and 0.63 (Lively 6), the whole pipeline 0.58
+    for both."""
     import torch
 
     from colorizer_app.models.hints import sample_from_truth
     from colorizer_app.models.pipeline import has_hint_inputs
 
-    entry = next((e for e in registry.list_models() if e.bundled and e.has_hint_inputs), None)
-    assert entry is not None, "a bundled model's network has hint inputs"
+    entry = next(e for e in registry.list_models() if e.bundled and e.family == family)
+    assert entry.has_hint_inputs, f"the bundled {family} model's network has hint inputs"
     c = Colorizer(load_model(entry.path), device="cpu")
     assert has_hint_inputs(c.model)
     plain, net, hinted = [], [], []
