@@ -264,7 +264,7 @@ class Trainer:
         metrics = self._validate() if self.val_set is not None else {}
         seconds = self.seconds_before + time.time() - self.t_start
         if self.rank == 0:
-            self.save_final(metrics, seconds)
+            self._save_final(metrics, seconds)
             self.resume_path.unlink(missing_ok=True)
         return TrainResult(self.step, False, metrics, seconds, self.history)
 
@@ -278,7 +278,7 @@ class Trainer:
                  f"wrong colour {100 * m['wrong_colour']:.2f}%")
         return m
 
-    def save_final(self, metrics: dict, seconds: float) -> None:
+    def _save_final(self, metrics: dict, seconds: float) -> None:
         """The model file with its provenance."""
         meta = {
             **self.meta,
