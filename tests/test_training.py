@@ -510,6 +510,26 @@ def test_degraded_lightness_stays_in_range_and_spares_the_rest():
     assert 2 <= untouched <= 14  # about half left exactly as they were
 
 
+def test_print_damage_cracks_some_photos_across_and_leaves_the_rest_in_range():
+    from colorizer_app.training.degrade import print_damage
+
+    flat = torch.full((64, 1, 64, 64), 50.0)
+    assert print_damage(flat, 0.0) is flat
+    out = print_damage(flat, 1.0, torch.Generator().manual_seed(4))
+    assert out.shape == flat.shape and out.min() >= 0 and out.max() <= 100
+    # uneven light and vignettes stay within a few tens of units of mid-gray; cracks do not
+    cracked = [o[0] for o in out if ((o[0] > 85) | (o[0] < 20)).any()]
+    assert 16 <= len(cracked) <= 48  # about half the photos
+    for o in cracked:
+        ys, xs = torch.nonzero((o > 85) | (o < 20), as_tuple=True)
+        assert len(set(ys.tolist())) > 3 and len(set(xs.tolist())) > 3  # lines that wander, not one column
+    changed = (out - flat).abs().flatten(1).amax(1) > 1
+    assert changed.float().mean() > 0.6
+    some = print_damage(flat, 0.5, torch.Generator().manual_seed(5))
+    untouched = ((some - flat).abs().flatten(1).amax(1) == 0).sum().item()
+    assert 16 <= untouched <= 52  # photos not drawn, plus drawn ones that happened to get nothing
+
+
 def test_grown_net_starts_as_the_one_it_grew_from_and_ships_without_aux_head(tmp_path, app_dirs, capsys):
     """--init with --extra-blocks and --aux: the grown net computes exactly what its base did
     (new blocks start as identity), trains with the auxiliary loss on the manifest's labels, and

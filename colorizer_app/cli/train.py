@@ -75,6 +75,9 @@ def add_parser(sub) -> None:
     p.add_argument("--aux-weight", type=float, default=0.01, help="weight of the auxiliary loss")
     p.add_argument("--degrade", type=float, default=0.0,
                    help="share of photos given old-scan damage (blur, fading, grain, scratches) in the input")
+    p.add_argument("--print-damage", type=float, default=0.0,
+                   help="share of photos given the damage of an old print in the input (wandering cracks, "
+                        "uneven light, vignettes)")
     p.add_argument("--zoom", type=float, default=1.0,
                    help="enlarge each training crop by a random factor up to this (1: never), so the net "
                         "also learns scenes at the larger scale a user's photo has at the working size")
@@ -218,7 +221,8 @@ def run(args) -> int:
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,
                           val_every=args.val_every, val_images=args.val_images, loss=loss,
-                          max_minutes=args.minutes, degrade=args.degrade, zoom=args.zoom, zoom_detail=args.zoom_detail)
+                          max_minutes=args.minutes, degrade=args.degrade, print_damage=args.print_damage,
+                          zoom=args.zoom, zoom_detail=args.zoom_detail)
         meta = {
             "name": args.name or args.out.stem,
             "command": "colorizer-cli " + " ".join(shlex.quote(a) for a in sys.argv[1:]),

@@ -64,3 +64,48 @@ def degrade_lightness(L: torch.Tensor, p: float, gen: torch.Generator | None = N
                 x[i, :, top:top + length, col] = value
     out[hit] = x.clamp(0, 100)
     return out
+
+
+def print_damage(L: torch.Tensor, p: float, gen: torch.Generator | None = None) -> torch.Tensor:
+    """A copy of L with a random share `p` of the photos given the damage of an old print.
+
+    Cracks that wander across the emulsion in any direction, light that falls unevenly across the
+    sheet, and dark vignettes. Old scans carry these where the pool's photos never do, and the
+    networks took their flat, cracked backgrounds for sky or fabric (blue-gray casts, red patches).
+    """
+    if p <= 0:
+        return L
+    b, _, h, w = L.shape
+    dev = L.device
+
+    def rand(*shape):
+        return torch.rand(*shape, generator=gen).to(dev)
+
+    hit = rand(b) < p
+    if not hit.any():
+        return L
+    out = L.clone()
+    x = out[hit]
+    n = x.shape[0]
+    yy = torch.linspace(-1, 1, h, device=dev)[None, None, :, None]
+    xx = torch.linspace(-1, 1, w, device=dev)[None, None, None, :]
+    # uneven light: a tilted plane of up to +-12 L units, on about half
+    tilt = (rand(n, 2, 1, 1) - 0.5) * 24 * (rand(n, 1, 1, 1) < 0.5)
+    x = x + tilt[:, :1] * yy + tilt[:, 1:] * xx
+    # a vignette darkening the corners by up to 60% of the light, on about a third
+    strength = rand(n, 1, 1, 1) * 0.6 * (rand(n, 1, 1, 1) < 0.33)
+    x = x * (1 - strength * ((xx ** 2 + yy ** 2) / 2).clamp(max=1) ** 1.5)
+    # cracks: 1-5 wandering lines, mostly bright (the paper under the emulsion), on about half
+    for i in range(n):
+        if rand(1).item() >= 0.5:
+            continue
+        for _ in range(int(rand(1).item() * 5) + 1):
+            steps = int((0.3 + 0.7 * rand(1).item()) * max(h, w))
+            angle = rand(1) * 6.2832 + torch.cumsum((rand(steps) - 0.5) * 0.6, 0)
+            py = (rand(1) * h + torch.cumsum(torch.sin(angle), 0)).long()
+            px = (rand(1) * w + torch.cumsum(torch.cos(angle), 0)).long()
+            inside = (py >= 0) & (py < h) & (px >= 0) & (px < w)
+            value = 90.0 + 10 * rand(1).item() if rand(1).item() < 0.75 else 5.0 + 10 * rand(1).item()
+            x[i, 0, py[inside], px[inside]] = value
+    out[hit] = x.clamp(0, 100)
+    return out

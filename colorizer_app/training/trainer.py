@@ -30,7 +30,7 @@ from ..models.networks import ColorNet, NetSpec, build_net
 from ..models.checkpoint import (LoadedModel, read_safetensors, save_model, unflatten_state,
                                  flatten_state, write_safetensors)
 from .data import CropSampler, PhotoSet, lab_batch
-from .degrade import degrade_lightness
+from .degrade import degrade_lightness, print_damage
 from .hint_sampling import simulated_hints
 from .objectives import OBJECTIVES, LossConfig
 
@@ -53,6 +53,7 @@ class TrainConfig:
     max_minutes: float | None = None  # time budget: the run ends at `steps` or here, whichever first
     keep_resume: bool = True  # False: a stopped run leaves no file behind (the app's cancel)
     degrade: float = 0.0  # share of training photos given old-scan damage (blur, fading, grain, scratches)
+    print_damage: float = 0.0  # share given an old print's damage (cracks, uneven light, vignettes)
     zoom: float = 1.0  # crops enlarged by up to this factor (data.CropSampler): scenes at a user's photo's scale
     zoom_detail: float = 0.0  # sharpening and grain given back to enlarged crops (data.CropSampler's `detail`)
     loss: LossConfig = field(default_factory=LossConfig)
@@ -238,6 +239,7 @@ class Trainer:
                 L, ab = lab_batch(rgb, self.device)
                 hints = simulated_hints(ab, self.sampler.gen) if self.model.net.spec.hint_channels else None
                 L = degrade_lightness(L, cfg.degrade, self.sampler.gen)
+                L = print_damage(L, cfg.print_damage, self.sampler.gen)
                 L = L.contiguous(memory_format=torch.channels_last)
                 with autocast:
                     losses = self.objective.train_step(L, ab, labels, hints)
