@@ -25,22 +25,30 @@ def gaussian_blur(L: torch.Tensor, sigma: torch.Tensor, radius: int = 3) -> torc
     return grouped.reshape_as(L)
 
 
-def degrade_lightness(L: torch.Tensor, p: float, gen: torch.Generator | None = None) -> torch.Tensor:
-    """A copy of L (B, 1, H, W, in [0, 100]) with a random share `p` of the photos damaged."""
+def _on_a_share(L: torch.Tensor, p: float, gen: torch.Generator | None, damage) -> torch.Tensor:
+    """A copy of L with `damage(x, rand)` applied to a random share `p` of the photos, clamped to [0, 100]."""
     if p <= 0:
         return L
-    b, _, h, w = L.shape
-    dev = L.device
 
     def rand(*shape):
-        return torch.rand(*shape, generator=gen).to(dev)
+        return torch.rand(*shape, generator=gen).to(L.device)
 
-    hit = rand(b) < p
+    hit = rand(L.shape[0]) < p
     if not hit.any():
         return L
     out = L.clone()
-    x = out[hit]
-    n = x.shape[0]
+    out[hit] = damage(out[hit], rand).clamp(0, 100)
+    return out
+
+
+def degrade_lightness(L: torch.Tensor, p: float, gen: torch.Generator | None = None) -> torch.Tensor:
+    """A copy of L (B, 1, H, W, in [0, 100]) with a random share `p` of the photos damaged."""
+    return _on_a_share(L, p, gen, lambda x, rand: _scan_damage(x, rand, gen))
+
+
+def _scan_damage(x: torch.Tensor, rand, gen: torch.Generator | None) -> torch.Tensor:
+    n, _, h, w = x.shape
+    dev = x.device
     # blur (soft focus, a scan of a print), sigma 0..1.5 pixels, on about half
     sigma = rand(n) * 1.5 * (rand(n) < 0.5)
     x = torch.where((sigma > 0.05)[:, None, None, None], gaussian_blur(x, sigma), x)
@@ -62,8 +70,7 @@ def degrade_lightness(L: torch.Tensor, p: float, gen: torch.Generator | None = N
                 length = int(h / 4 + rand(1).item() * h / 2)
                 value = 95.0 if rand(1).item() < 0.7 else 10.0
                 x[i, :, top:top + length, col] = value
-    out[hit] = x.clamp(0, 100)
-    return out
+    return x
 
 
 def print_damage(L: torch.Tensor, p: float, gen: torch.Generator | None = None) -> torch.Tensor:
@@ -73,20 +80,12 @@ def print_damage(L: torch.Tensor, p: float, gen: torch.Generator | None = None) 
     sheet, and dark vignettes. Old scans carry these where the pool's photos never do, and the
     networks took their flat, cracked backgrounds for sky or fabric (blue-gray casts, red patches).
     """
-    if p <= 0:
-        return L
-    b, _, h, w = L.shape
-    dev = L.device
+    return _on_a_share(L, p, gen, _print_damage)
 
-    def rand(*shape):
-        return torch.rand(*shape, generator=gen).to(dev)
 
-    hit = rand(b) < p
-    if not hit.any():
-        return L
-    out = L.clone()
-    x = out[hit]
-    n = x.shape[0]
+def _print_damage(x: torch.Tensor, rand) -> torch.Tensor:
+    n, _, h, w = x.shape
+    dev = x.device
     yy = torch.linspace(-1, 1, h, device=dev)[None, None, :, None]
     xx = torch.linspace(-1, 1, w, device=dev)[None, None, None, :]
     # uneven light: a tilted plane of up to +-12 L units, on about half
@@ -107,5 +106,4 @@ def print_damage(L: torch.Tensor, p: float, gen: torch.Generator | None = None) 
             inside = (py >= 0) & (py < h) & (px >= 0) & (px < w)
             value = 90.0 + 10 * rand(1).item() if rand(1).item() < 0.75 else 5.0 + 10 * rand(1).item()
             x[i, 0, py[inside], px[inside]] = value
-    out[hit] = x.clamp(0, 100)
-    return out
+    return x
