@@ -28,7 +28,7 @@ from ..models.hints import HintsError, load_hints
 from ..models.reference import (
     DEFAULT_COLOURS, MAX_COLOURS, MAX_STRENGTH, MIN_COLOURS, ReferenceError, reference_from, save_palette,
 )
-from .outputs import batch_inputs, unique_path
+from .outputs import batch_inputs, finish_batch, unique_path
 from .restore_options import add_restore_options, restore_options
 from .stop_signals import StopSignals
 
@@ -156,15 +156,4 @@ def _run(args, stop: StopSignals) -> int:
             except (ImageError, ValueError, OSError) as e:
                 failures.append((src, str(e)))
                 tqdm.write(f"failed: {e}", file=sys.stderr)
-    summary = f"{written} of {len(files)} photos written to {args.out}"
-    if failures:
-        summary += f"; {len(failures)} failed"
-    if stop.stopped:
-        summary += f", stopped ({stop.name})"
-    print(summary)
-    if broken_model:
-        print(f"error: {broken_model}; stopped", file=sys.stderr)
-        return 2
-    if stop.stopped:
-        return stop.exit_code
-    return 1 if failures else 0
+    return finish_batch(written, len(files), args.out, failures, stop, error=broken_model)

@@ -51,3 +51,23 @@ def batch_inputs(args) -> tuple[list[Path], list[tuple[Path, str]]] | None:
     for p, why in failures:
         tqdm.write(f"failed: {p}: {why}", file=sys.stderr)
     return files, failures
+
+
+def finish_batch(written: int, total: int, out: Path, failures: list, stop, error: str | None = None) -> int:
+    """Print a batch's one-line summary (and the error that ended it) and give the exit code.
+
+    0: every photo written; 1: some failed; 2: `error`, something that fails every photo (a broken
+    model file); the stop's own code when the user stopped the batch.
+    """
+    summary = f"{written} of {total} photos written to {out}"
+    if failures:
+        summary += f"; {len(failures)} failed"
+    if stop.stopped:
+        summary += f", stopped ({stop.name})"
+    print(summary)
+    if error:
+        print(f"error: {error}; stopped", file=sys.stderr)
+        return 2
+    if stop.stopped:
+        return stop.exit_code
+    return 1 if failures else 0

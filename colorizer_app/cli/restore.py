@@ -22,7 +22,7 @@ from ..imaging.io import (
 from ..imaging.lab import gray_uint8
 from ..imaging.metadata import icc_matches
 from ..restore.options import Restore
-from .outputs import batch_inputs, unique_path
+from .outputs import batch_inputs, finish_batch, unique_path
 from .restore_options import add_restore_options, restore_options
 from .stop_signals import StopSignals
 
@@ -99,12 +99,4 @@ def _run(args, options: Restore, stop: StopSignals) -> int:
             why = str(e) if isinstance(e, ImageError) else f"{src}: {e}"
             failures.append((src, why))
             tqdm.write(f"failed: {why}", file=sys.stderr)
-    summary = f"{written} of {len(files)} photos written to {args.out}"
-    if failures:
-        summary += f"; {len(failures)} failed"
-    if stop.stopped:
-        summary += f", stopped ({stop.name})"
-    print(summary)
-    if stop.stopped:
-        return stop.exit_code
-    return 1 if failures else 0
+    return finish_batch(written, len(files), args.out, failures, stop)
