@@ -7,6 +7,8 @@ scratched scan learns to colour like a clean photo. Everything runs in torch on 
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -26,7 +28,7 @@ def gaussian_blur(L: torch.Tensor, sigma: torch.Tensor, radius: int = 3) -> torc
 
 
 def _on_a_share(L: torch.Tensor, p: float, gen: torch.Generator | None, damage) -> torch.Tensor:
-    """A copy of L with `damage(x, rand)` applied to a random share `p` of the photos, clamped to [0, 100]."""
+    """A copy of L with `damage(x, rand, gen)` applied to a random share `p` of the photos, clamped to [0, 100]."""
     if p <= 0:
         return L
 
@@ -37,13 +39,13 @@ def _on_a_share(L: torch.Tensor, p: float, gen: torch.Generator | None, damage) 
     if not hit.any():
         return L
     out = L.clone()
-    out[hit] = damage(out[hit], rand).clamp(0, 100)
+    out[hit] = damage(out[hit], rand, gen).clamp(0, 100)
     return out
 
 
 def degrade_lightness(L: torch.Tensor, p: float, gen: torch.Generator | None = None) -> torch.Tensor:
     """A copy of L (B, 1, H, W, in [0, 100]) with a random share `p` of the photos damaged."""
-    return _on_a_share(L, p, gen, lambda x, rand: _scan_damage(x, rand, gen))
+    return _on_a_share(L, p, gen, _scan_damage)
 
 
 def _scan_damage(x: torch.Tensor, rand, gen: torch.Generator | None) -> torch.Tensor:
@@ -83,7 +85,7 @@ def print_damage(L: torch.Tensor, p: float, gen: torch.Generator | None = None) 
     return _on_a_share(L, p, gen, _print_damage)
 
 
-def _print_damage(x: torch.Tensor, rand) -> torch.Tensor:
+def _print_damage(x: torch.Tensor, rand, gen: torch.Generator | None) -> torch.Tensor:
     n, _, h, w = x.shape
     dev = x.device
     yy = torch.linspace(-1, 1, h, device=dev)[None, None, :, None]
@@ -100,7 +102,7 @@ def _print_damage(x: torch.Tensor, rand) -> torch.Tensor:
             continue
         for _ in range(int(rand(1).item() * 5) + 1):
             steps = int((0.3 + 0.7 * rand(1).item()) * max(h, w))
-            angle = rand(1) * 6.2832 + torch.cumsum((rand(steps) - 0.5) * 0.6, 0)
+            angle = rand(1) * math.tau + torch.cumsum((rand(steps) - 0.5) * 0.6, 0)
             py = (rand(1) * h + torch.cumsum(torch.sin(angle), 0)).long()
             px = (rand(1) * w + torch.cumsum(torch.cos(angle), 0)).long()
             inside = (py >= 0) & (py < h) & (px >= 0) & (px < w)
