@@ -419,6 +419,16 @@ def test_cli_train_three_families(tmp_path, app_dirs, capsys):
     model = load_model(gan, expect_family="gan")
     assert model.meta["base_model"] == "reg"
     assert model.net.spec.widths == (8, 8, 16)
+    # the run it continued is on record with its own command, for a chain of runs to be replayed
+    (first,) = model.meta["lineage"]
+    assert first["name"] == "reg" and first["steps"] == 6 and "command" in first and "created" in first
+
+    more = tmp_path / "out" / "gan2.safetensors"
+    rc = cli_main(["train", "--model", "gan", "--data", str(folder), "--out", str(more),
+                   "--init", str(gan), "--d-warmup", "2", *COMMON])
+    assert rc == 0, "".join(capsys.readouterr())
+    lineage = load_model(more).meta["lineage"]
+    assert [(r["name"], r["steps"]) for r in lineage] == [("reg", 6), ("gan", 6)]
 
 
 def test_cli_train_empty_folder_fails_cleanly(tmp_path, app_dirs, capsys):

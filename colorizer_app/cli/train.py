@@ -140,12 +140,22 @@ def _base_model(args) -> LoadedModel:
         spec = NetSpec.from_dict({**src.net.spec.to_dict(), "family": "gan"})
         net = build_net(spec)
         net.load_state_dict({k: v.float() for k, v in src.net.state_dict().items()})
-        return LoadedModel(net=net, meta={"base_model": src.name}, bins=None)
+        return LoadedModel(net=net, meta=_provenance(src), bins=None)
     if src.family != args.model:
         raise CheckpointError(f"--init {args.init}: is a {src.family} model, cannot start a {args.model} from it")
     src.net.float()
-    src.meta = {"base_model": src.name}
+    src.meta = _provenance(src)
     return src
+
+
+LINEAGE_KEYS = ("name", "version", "steps", "train_seconds", "created", "command")
+
+
+def _provenance(src: LoadedModel) -> dict:
+    """What a model continued from `src` records of where it came from: its base, and the runs
+    behind it, oldest first, so that a file trained in several runs keeps each one's command."""
+    run = {k: src.meta[k] for k in LINEAGE_KEYS if k in src.meta}
+    return {"base_model": src.name, "lineage": [*src.meta.get("lineage", []), run]}
 
 
 def _device(name: str) -> torch.device:
@@ -229,7 +239,7 @@ def run(args) -> int:
             "data": {"train": str(args.data), "train_photos": len(train),
                      "val": str(args.val) if args.val else "5% of train held out",
                      "val_photos": len(val) if val is not None else 0},
-            **{k: v for k, v in model.meta.items() if k == "base_model"},
+            **{k: v for k, v in model.meta.items() if k in ("base_model", "lineage")},
         }
         bar = tqdm(total=args.steps, unit="step", dynamic_ncols=True, disable=rank != 0)
 
