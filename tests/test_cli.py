@@ -10,7 +10,7 @@ from PIL import Image
 from skimage import data
 
 from colorizer_app.cli.main import main
-from colorizer_app.models.checkpoint import new_model, save_model
+from colorizer_app.models.checkpoint import load_model, new_model, save_model
 
 
 @pytest.fixture
@@ -118,6 +118,23 @@ def test_eval_prints_model_and_baseline(tiny_models, tmp_path, capsys):
     assert set(figures["natural"]) >= {"psnr", "ssim", "colourfulness", "auc", "ciede2000",
                                           "wrong_colour", "cast_a", "cast_b"}
     assert "cast a, b" in out and "bluer" in out  # the column and what its signs mean
+
+
+def test_eval_labels_a_model_file_by_its_path_where_its_name_is_a_bundled_models(tiny_models, tmp_path, capsys):
+    """A trained file is named by its family unless told otherwise: beside the bundled model, its row
+    must not pass for it; a file with a name of its own keeps that name."""
+    folder = tmp_path / "val"
+    folder.mkdir()
+    Image.fromarray(data.astronaut()[::8, ::8]).save(folder / "astronaut.png")
+    bundled = load_model(tiny_models / "regression.safetensors")
+    mine = tmp_path / "mine.safetensors"
+    save_model(mine, bundled.net, {**bundled.meta, "name": "regression"})
+    named = tmp_path / "named.safetensors"
+    save_model(named, bundled.net, {**bundled.meta, "name": "Sepia portraits"})
+    report = tmp_path / "r.json"
+    assert main(["eval", "--model", "natural", "--model", str(mine), "--model", str(named),
+                 "--data", str(folder), "--json", str(report), "--size", "64"]) == 0
+    assert set(json.loads(report.read_text())) == {"grayscale baseline", "natural", str(mine), "Sepia portraits"}
 
 
 def test_info_lists_models_and_devices(tiny_models, capsys):

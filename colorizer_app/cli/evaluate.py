@@ -167,13 +167,22 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
     return {name: acc.summary() for name, acc in accs.items() if acc.summary().count or name == BASELINE}
 
 
+def row_label(arg: str, model, taken) -> str:
+    """A model's row: its name, or the file as given where the name would pass it off as a bundled
+    model (a file named only by its family, as every trained file is by default) or repeat a row."""
+    is_file = Path(arg).suffix == ".safetensors"
+    if model.name in taken or (is_file and model.meta.get("name") in (None, model.family)):
+        return arg
+    return model.name
+
+
 def run(args) -> int:
     try:
         colorizers = {}
         for m in args.model:
             c = Colorizer(m, device=args.device, size=args.size, temperature=args.temperature,
                           upsample=args.upsample, on_warning=lambda msg: print(f"warning: {msg}", file=sys.stderr))
-            colorizers[c.model.name if c.model.name not in colorizers else m] = c
+            colorizers[row_label(m, c.model, colorizers)] = c
     except CheckpointError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
