@@ -35,9 +35,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", action="append", help="model name or file (repeat; default: the three bundled)")
     args = ap.parse_args()
+    blanks = probes()
     for model in args.model or ["natural", "vivid", "lively"]:
         c = Colorizer(model, device="cpu")
-        for name, rgb in probes().items():
+        for name, rgb in blanks.items():
             lab = rgb2lab(c.colorize(rgb).rgb)
             chroma = np.hypot(lab[..., 1], lab[..., 2]).mean()
             print(f"{model:<12} {name:<10} a {lab[..., 1].mean():+5.1f}  b {lab[..., 2].mean():+6.1f}  "

@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from colorizer_app.cli.evaluate import BASELINE
 from colorizer_app.models.checkpoint import read_safetensors, write_safetensors
 
 
@@ -31,13 +32,14 @@ def main() -> int:
     args = ap.parse_args()
     tensors, meta = read_safetensors(args.model)
     results = json.loads(args.figures.read_text())
-    keys = [args.key] if args.key else [k for k in results if k != "grayscale baseline"]
+    keys = [args.key] if args.key else [k for k in results if k != BASELINE]
     if len(keys) != 1 or keys[0] not in results:
         print(f"error: name the model's entry with --key (the file has {', '.join(results)})", file=sys.stderr)
         return 2
     figures = {k: round(v, 4) for k, v in results[keys[0]].items()}
-    if meta.get("val_metrics", {}).get("count") != figures["count"] and "val_metrics" in meta:
-        meta.setdefault("trainer_val_metrics", meta["val_metrics"])
+    quick = meta.get("val_metrics")
+    if quick and quick.get("count") != figures["count"]:  # the trainer's own check: kept, under its name
+        meta.setdefault("trainer_val_metrics", quick)
     meta.update(name=meta["family"], version=args.version, val_metrics=figures)
     write_safetensors(args.out, tensors, meta)
     print(f"wrote {args.out}: {meta['family']} version {args.version}, val PSNR {figures['psnr']:.2f} dB "
