@@ -540,6 +540,32 @@ def test_print_damage_cracks_some_photos_across_and_leaves_the_rest_in_range():
     assert 16 <= untouched <= 52  # photos not drawn, plus drawn ones that happened to get nothing
 
 
+def test_plain_backdrops_replace_part_of_a_photo_with_an_even_tone_whose_truth_is_neutral():
+    from colorizer_app.training.backdrops import plain_backdrops
+
+    gen = torch.Generator().manual_seed(6)
+    # a busy photo in strong colour: stripes of lightness, a blue-green cast everywhere
+    L = (torch.arange(64.0)[None, None, None, :] % 8 * 10 + 10).expand(32, 1, 64, 64).clone()
+    ab = torch.tensor([-30.0, -20.0])[None, :, None, None].expand(32, 2, 64, 64).clone()
+    assert plain_backdrops(L, ab, 0.0) == (L, ab)
+    L2, ab2 = plain_backdrops(L, ab, 1.0, gen)
+    assert L2.shape == L.shape and ab2.shape == ab.shape and L2.min() >= 0 and L2.max() <= 100
+    chroma = ab2.norm(dim=1)  # (B, H, W)
+    for i in range(32):
+        backdrop = chroma[i] < 1  # where the truth is now (nearly) neutral
+        kept = (ab2[i] == ab[i]).all(0)  # where the photo was left exactly as it was
+        assert 0.1 < backdrop.float().mean() < 0.95 and kept.float().mean() > 0.03
+        assert torch.equal(L2[i, 0][kept], L[i, 0][kept])
+        # the backdrop is featureless next to the photo: neighbours differ by grain, not by stripes
+        step = (L2[i, 0, :, 1:] - L2[i, 0, :, :-1]).abs()
+        both = backdrop[:, 1:] & backdrop[:, :-1]
+        assert step[both].median() < 6 < (L[i, 0, :, 1:] - L[i, 0, :, :-1]).abs().median()
+    some_L, some_ab = plain_backdrops(L, ab, 0.5, gen)
+    untouched = ((some_ab - ab).abs().flatten(1).amax(1) == 0).sum().item()
+    assert 6 <= untouched <= 26 and torch.equal(some_L[(some_ab == ab).flatten(1).all(1)],
+                                                L[(some_ab == ab).flatten(1).all(1)])
+
+
 def test_grown_net_starts_as_the_one_it_grew_from_and_ships_without_aux_head(tmp_path, app_dirs, capsys):
     """--init with --extra-blocks and --aux: the grown net computes exactly what its base did
     (new blocks start as identity), trains with the auxiliary loss on the manifest's labels, and
@@ -571,7 +597,8 @@ def test_grown_net_starts_as_the_one_it_grew_from_and_ships_without_aux_head(tmp
     capsys.readouterr()
     out_path = tmp_path / "grown.safetensors"
     rc = cli_main(["train", "--model", "regression", "--init", str(base), "--extra-blocks", "2", "--aux",
-                   "--degrade", "0.5", "--data", str(folder), "--out", str(out_path),
+                   "--degrade", "0.5", "--print-damage", "0.5", "--plain-backdrops", "0.5",
+                   "--data", str(folder), "--out", str(out_path),
                    *[a for a in COMMON if a not in ("8,8,16,2", "--spec")]])
     text = "".join(capsys.readouterr())
     assert rc == 0, text

@@ -78,6 +78,9 @@ def add_parser(sub) -> None:
     p.add_argument("--print-damage", type=float, default=0.0,
                    help="share of photos given the damage of an old print in the input (wandering cracks, "
                         "uneven light, vignettes)")
+    p.add_argument("--plain-backdrops", type=float, default=0.0,
+                   help="share of photos given a plain backdrop (around a subject or along one side) whose "
+                        "true colour is neutral, so featureless areas are not all taken for sky")
     p.add_argument("--zoom", type=float, default=1.0,
                    help="enlarge each training crop by a random factor up to this (1: never), so the net "
                         "also learns scenes at the larger scale a user's photo has at the working size")
@@ -232,6 +235,7 @@ def run(args) -> int:
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,
                           val_every=args.val_every, val_images=args.val_images, loss=loss,
                           max_minutes=args.minutes, degrade=args.degrade, print_damage=args.print_damage,
+                          plain_backdrops=args.plain_backdrops,
                           zoom=args.zoom, zoom_detail=args.zoom_detail)
         meta = {
             "name": args.name or args.out.stem,

@@ -29,6 +29,7 @@ from ..models import pipeline
 from ..models.networks import ColorNet, NetSpec, build_net
 from ..models.checkpoint import (LoadedModel, read_safetensors, save_model, unflatten_state,
                                  flatten_state, write_safetensors)
+from .backdrops import plain_backdrops
 from .data import CropSampler, PhotoSet, lab_batch
 from .degrade import degrade_lightness, print_damage
 from .hint_sampling import simulated_hints
@@ -54,6 +55,7 @@ class TrainConfig:
     keep_resume: bool = True  # False: a stopped run leaves no file behind (the app's cancel)
     degrade: float = 0.0  # share of training photos given old-scan damage (blur, fading, grain, scratches)
     print_damage: float = 0.0  # share given an old print's damage (cracks, uneven light, vignettes)
+    plain_backdrops: float = 0.0  # share given a plain backdrop whose truth is neutral (backdrops.py)
     zoom: float = 1.0  # crops enlarged by up to this factor (data.CropSampler): scenes at a user's photo's scale
     zoom_detail: float = 0.0  # sharpening and grain given back to enlarged crops (data.CropSampler's `detail`)
     loss: LossConfig = field(default_factory=LossConfig)
@@ -237,6 +239,7 @@ class Trainer:
                                    * g.get("lr_gain", 1.0))
                 rgb, labels = self.sampler.next_with_labels()
                 L, ab = lab_batch(rgb, self.device)
+                L, ab = plain_backdrops(L, ab, cfg.plain_backdrops, self.sampler.gen)
                 hints = simulated_hints(ab, self.sampler.gen) if self.model.net.spec.hint_channels else None
                 L = degrade_lightness(L, cfg.degrade, self.sampler.gen)
                 L = print_damage(L, cfg.print_damage, self.sampler.gen)
