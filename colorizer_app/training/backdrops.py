@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .degrade import gaussian_blur
+from .degrade import gaussian_blur, uniform_on
 
 
 def plain_backdrops(L: torch.Tensor, ab: torch.Tensor, p: float,
@@ -21,10 +21,7 @@ def plain_backdrops(L: torch.Tensor, ab: torch.Tensor, p: float,
     """Copies of L (B, 1, H, W) and ab (B, 2, H, W) with a random share `p` given a plain backdrop."""
     if p <= 0:
         return L, ab
-
-    def rand(*shape):
-        return torch.rand(*shape, generator=gen).to(L.device)
-
+    rand = uniform_on(L.device, gen)
     hit = rand(L.shape[0]) < p
     if not hit.any():
         return L, ab

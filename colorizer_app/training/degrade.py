@@ -27,14 +27,16 @@ def gaussian_blur(L: torch.Tensor, sigma: torch.Tensor, radius: int = 3) -> torc
     return grouped.reshape_as(L)
 
 
+def uniform_on(device, gen: torch.Generator | None):
+    """rand(*shape): uniform numbers drawn from `gen` (a CPU generator), moved to `device`."""
+    return lambda *shape: torch.rand(*shape, generator=gen).to(device)
+
+
 def _on_a_share(L: torch.Tensor, p: float, gen: torch.Generator | None, damage) -> torch.Tensor:
     """A copy of L with `damage(x, rand, gen)` applied to a random share `p` of the photos, clamped to [0, 100]."""
     if p <= 0:
         return L
-
-    def rand(*shape):
-        return torch.rand(*shape, generator=gen).to(L.device)
-
+    rand = uniform_on(L.device, gen)
     hit = rand(L.shape[0]) < p
     if not hit.any():
         return L
