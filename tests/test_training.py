@@ -792,3 +792,34 @@ def test_cli_training_options_are_taken_where_they_apply_and_refused_elsewhere(a
                      "--out", str(tmp_path / "no.safetensors"), *COMMON]) == 2
     assert refused[2] in capsys.readouterr().err
     assert not (tmp_path / "no.safetensors").exists()
+
+
+def test_classification_started_from_a_regression_net_decodes_to_its_colours_then_trains(tmp_path, capsys):
+    """--model classification --init <regression file>: the colour head becomes bin logits whose
+    annealed mean gives the regression net's colours, so Vivid starts from what Natural sees."""
+    from colorizer_app.cli.train import _binned
+    from colorizer_app.models.bins import annealed_mean
+
+    folder = tmp_path / "photos"
+    write_photo_folder(folder, n=8)
+    base = tmp_path / "natural.safetensors"
+    assert cli_main(["train", "--model", "regression", "--hints", "--data", str(folder), "--out", str(base), *COMMON]) == 0
+    natural = load_model(base)
+    vivid = _binned(load_model(base))
+    assert vivid.net.spec.family == "classification" and vivid.net.spec.out_channels == vivid.bins.shape[0]
+    L = F.avg_pool2d(torch.rand(2, 1, 64, 64) * 100, 5, 1, 2)
+    with torch.no_grad():
+        ab = natural.net.eval()(L)
+        logits = vivid.net.eval()(L)
+    assert ab.abs().max() > 0.5  # a trained net's colours, not zeros
+    # exact up to the bins' edge: a Gaussian cut off by the gamut has its mean pulled inward a little
+    assert (annealed_mean(logits, vivid.bins, 1.0) - ab).abs().mean() < 0.5
+
+    capsys.readouterr()
+    out_path = tmp_path / "vivid.safetensors"
+    rc = cli_main(["train", "--model", "vivid", "--init", str(base), "--hints", "--data", str(folder),
+                   "--out", str(out_path), *[a for a in COMMON if a not in ("8,8,16,2", "--spec")]])
+    assert rc == 0, "".join(capsys.readouterr())
+    trained = load_model(out_path)
+    assert trained.family == "classification" and trained.net.spec.hint_channels == natural.net.spec.hint_channels
+    assert trained.meta["base_model"] == natural.name

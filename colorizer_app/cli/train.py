@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from ..defaults import DEFAULT_TEMPERATURE
 from ..models import registry
+from ..models.bins import binned_head, gamut_bins
 from ..models.checkpoint import CheckpointError, LoadedModel, new_model
 from ..models.header import PLAIN_NAMES, family_named
 from ..models.networks import ARCH_STRIDES, HINT_PREFIX, LITE_WIDTHS, NetSpec, build_net
@@ -36,7 +37,7 @@ def add_parser(sub) -> None:
                    "with the learning-rate schedule fitted to it")
     p.add_argument("--out", type=Path, required=True, help="output .safetensors file")
     p.add_argument("--resume", type=Path, help="a .resume.safetensors file written by an earlier run")
-    p.add_argument("--init", help="start from this model (gan: a regression model, NoGAN-style)")
+    p.add_argument("--init", help="start from this model (gan: a regression model, NoGAN-style; classification: a regression or gan model too, its colour head turned into bins that decode to the same colours)")
     p.add_argument("--name", help="model name shown in the app (default: the file name)")
     p.add_argument("--crop", type=int, default=128)
     p.add_argument("--batch", type=int, default=32)
@@ -144,11 +145,27 @@ def _base_model(args) -> LoadedModel:
         net = build_net(spec)
         net.load_state_dict({k: v.float() for k, v in src.net.state_dict().items()})
         return LoadedModel(net=net, meta=_provenance(src), bins=None)
+    if args.model == "classification" and src.family in ("regression", "gan"):
+        return _binned(src)
     if src.family != args.model:
         raise CheckpointError(f"--init {args.init}: is a {src.family} model, cannot start a {args.model} from it")
     src.net.float()
     src.meta = _provenance(src)
     return src
+
+
+def _binned(src: LoadedModel) -> LoadedModel:
+    """A classification model on a trained regression (or gan) net: everything but the colour
+    head is taken over, and the head is turned into bin logits that decode to the same colours,
+    so training starts from what the net already sees instead of from a random head."""
+    bins = gamut_bins()
+    spec = NetSpec.from_dict({**src.net.spec.to_dict(), "family": "classification", "out_channels": bins.shape[0]})
+    net = build_net(spec)
+    state = {k: v.float() for k, v in src.net.state_dict().items()}
+    state["head.weight"], state["head.bias"] = binned_head(state["head.weight"], state["head.bias"], bins,
+                                                          spec.ab_scale)
+    net.load_state_dict(state)
+    return LoadedModel(net=net, meta=_provenance(src), bins=bins)
 
 
 LINEAGE_KEYS = ("name", "version", "steps", "train_seconds", "created", "command")

@@ -18,6 +18,7 @@ SOFT_NEIGHBOURS = 5
 SOFT_SIGMA = 5.0
 PRIOR_SIGMA = 5.0
 REBALANCE_LAMBDA = 0.5
+HEAD_SIGMA = 10.0  # width of the bin distribution a head turned from an ab head starts with
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,3 +90,19 @@ def annealed_mean(logits: torch.Tensor, centres: torch.Tensor, temperature: floa
         return centres[idx].permute(0, 3, 1, 2)
     probs = torch.softmax(logits / temperature, dim=1)
     return torch.einsum("bqhw,qc->bchw", probs, centres)
+
+
+def binned_head(weight: torch.Tensor, bias: torch.Tensor, centres: torch.Tensor, ab_scale: float,
+                sigma: float = HEAD_SIGMA) -> tuple[torch.Tensor, torch.Tensor]:
+    """A 1x1 head giving ab (weight (2, C, 1, 1) and bias (2,), its output times ab_scale) turned
+    into one giving bin logits whose softmax is a Gaussian of width sigma around that ab.
+
+    So a classification net can start from a trained regression net and, at first, decode to the
+    same colours. It is exact because log N(c; ab, sigma) = (ab . c - |c|^2 / 2) / sigma^2 plus a
+    term that is the same for every bin, and ab . c is linear in the features.
+    """
+    c = centres.double()
+    k = ab_scale / sigma**2
+    w = k * (c @ weight.double().flatten(1))
+    b = k * (c @ bias.double()) - c.square().sum(1) / (2 * sigma**2)
+    return w.reshape(c.shape[0], -1, 1, 1).float(), b.float()
