@@ -56,13 +56,13 @@ def test_shipped_model_colourises_real_photos(bundled, family):
         gray_errors.append(ab_error(_gray_version(c, truth), truth))
     # Thresholds sit between the trained models and the same networks with random weights
     # (measured on these four photos: random regression has an ab error 1.27x the grayscale
-    # version's, random classification a colourfulness of 19; Lively 9 0.72x and 26, its network
-    # with random weights 1.34x and 18).
+    # version's, random classification a colourfulness of 19 and 0.89x; Lively 9 0.72x and 26, its network
+    # with random weights 1.34x and 18; Vivid 10 0.69x and 36).
     colour, ratio = np.mean(colourful), np.mean(errors) / np.mean(gray_errors)
     if family == "regression":
         assert ratio < 0.8, (errors, gray_errors)
     elif family == "classification":
-        assert colour > 30 and ratio < 1.0, (colourful, errors, gray_errors)
+        assert colour > 30 and ratio < 0.8, (colourful, errors, gray_errors)
     else:
         assert colour > 22 and ratio < 0.85, (colourful, errors, gray_errors)
 
@@ -71,17 +71,18 @@ def _gray_version(c: Colorizer, rgb: np.ndarray) -> np.ndarray:
     return c.colorize(rgb, replace(c.settings, vibrance=0.0)).rgb
 
 
-@pytest.mark.parametrize("family", ["regression", "gan"])
+@pytest.mark.parametrize("family", FAMILIES)
 def test_the_shipped_hint_models_follow_hints_from_the_truth(family):
     """Ten hints from the truth (as `eval --hints 10`) bring the colours much closer to it, in the
     network's own output and after the spread along edges (models/hint_spread.py). The hint
     inputs of an untrained hint net start at zero (network alone: ratio 1.0). Measured on these
-    four photos: the network alone 0.64 (Natural 5) and 0.59 (Lively 9), the whole pipeline 0.58
-    and 0.57."""
+    four photos: the network alone 0.64 (Natural 5), 0.59 (Lively 9) and 0.61 (Vivid 10), the whole
+    pipeline 0.58, 0.57 and 0.57."""
     import torch
 
+    from colorizer_app.models.bins import annealed_mean
     from colorizer_app.models.hints import sample_from_truth
-    from colorizer_app.models.pipeline import has_hint_inputs
+    from colorizer_app.models.pipeline import default_temperature, has_hint_inputs
 
     entry = next(e for e in registry.list_models() if e.bundled and e.family == family)
     assert entry.has_hint_inputs, f"the bundled {family} model's network has hint inputs"
@@ -96,6 +97,9 @@ def test_the_shipped_hint_models_follow_hints_from_the_truth(family):
         hinted.append(ab_error(c.colorize(truth, replace(c.settings, hints=hints)).rgb, truth))
         L = c.lightness(truth)
         out = c.net_output(L, c.settings.size, hints)
-        net.append(ab_error(c.render(L, out.raw[0], out), truth))  # before the spread
+        raw = out.raw[0]
+        if c.model.bins is not None:  # classification: the bin scores' annealed mean, still before the spread
+            raw = annealed_mean(raw[None], c.model.bins, default_temperature(c.model))[0]
+        net.append(ab_error(c.render(L, raw, out), truth))  # before the spread
     assert np.mean(net) < NET_HINT_ERROR_RATIO * np.mean(plain), (plain, net)
     assert np.mean(hinted) < HINT_ERROR_RATIO * np.mean(plain), (plain, hinted)
