@@ -37,7 +37,8 @@ def add_parser(sub) -> None:
                    "with the learning-rate schedule fitted to it")
     p.add_argument("--out", type=Path, required=True, help="output .safetensors file")
     p.add_argument("--resume", type=Path, help="a .resume.safetensors file written by an earlier run")
-    p.add_argument("--init", help="start from this model (gan: a regression model, NoGAN-style; classification: a regression or gan model too, its colour head turned into bins that decode to the same colours)")
+    p.add_argument("--init", help="start from this model (gan: a regression model, NoGAN-style; classification: "
+                   "a regression or gan model too, its colour head turned into bins that decode to the same colours)")
     p.add_argument("--name", help="model name shown in the app (default: the file name)")
     p.add_argument("--crop", type=int, default=128)
     p.add_argument("--batch", type=int, default=32)
@@ -141,9 +142,7 @@ def _base_model(args) -> LoadedModel:
         return new_model(args.model, spec_overrides)
     src = registry.load(args.init)
     if args.model == "gan" and src.family in ("regression", "gan"):
-        spec = NetSpec.from_dict({**src.net.spec.to_dict(), "family": "gan"})
-        net = build_net(spec)
-        net.load_state_dict({k: v.float() for k, v in src.net.state_dict().items()})
+        net = _rebuilt(src, {k: v.float() for k, v in src.net.state_dict().items()}, family="gan")
         return LoadedModel(net=net, meta=_provenance(src), bins=None)
     if args.model == "classification" and src.family in ("regression", "gan"):
         return _binned(src)
@@ -159,13 +158,18 @@ def _binned(src: LoadedModel) -> LoadedModel:
     head is taken over, and the head is turned into bin logits that decode to the same colours,
     so training starts from what the net already sees instead of from a random head."""
     bins = gamut_bins()
-    spec = NetSpec.from_dict({**src.net.spec.to_dict(), "family": "classification", "out_channels": bins.shape[0]})
-    net = build_net(spec)
     state = {k: v.float() for k, v in src.net.state_dict().items()}
     state["head.weight"], state["head.bias"] = binned_head(state["head.weight"], state["head.bias"], bins,
-                                                          spec.ab_scale)
-    net.load_state_dict(state)
+                                                          src.net.spec.ab_scale)
+    net = _rebuilt(src, state, family="classification", out_channels=bins.shape[0])
     return LoadedModel(net=net, meta=_provenance(src), bins=bins)
+
+
+def _rebuilt(src: LoadedModel, state: dict, **spec_changes) -> torch.nn.Module:
+    """src's network laid out again with `spec_changes` (another family, another head), holding `state`."""
+    net = build_net(NetSpec.from_dict({**src.net.spec.to_dict(), **spec_changes}))
+    net.load_state_dict(state)
+    return net
 
 
 LINEAGE_KEYS = ("name", "version", "steps", "train_seconds", "created", "command")
