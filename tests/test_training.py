@@ -769,15 +769,17 @@ def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
         assert strength > 0.4 * truth_strength
 
 
-def test_decoded_term_charges_a_false_colour_by_how_far_off_it_is():
+@pytest.mark.parametrize("margin", [0.0, 30.0])
+def test_decoded_term_charges_a_false_colour_by_how_far_off_it_is(margin):
     """Cross-entropy over the bins costs the same for any bin far from the truth; the decoded term
     costs a near miss (orange for red) less than a false colour (blue for red), and nothing for the
-    truth. Its gradient reaches the bin scores."""
+    truth. With a margin of 30 (the wrong-colour threshold) the near miss costs nothing either.
+    Its gradient reaches the bin scores."""
     from colorizer_app.models import bins as B
     from colorizer_app.training.objectives import OBJECTIVES
 
     model = new_model("classification", {"widths": (8, 8, 16), "blocks": 2})
-    obj = OBJECTIVES["classification"](model, LossConfig(decoded_weight=5.0), 1e-3)
+    obj = OBJECTIVES["classification"](model, LossConfig(decoded_weight=5.0, decoded_margin=margin), 1e-3)
     centres = B.gamut_bins()
     red = torch.tensor([50.0, 40.0])
     truth = red[None, :, None, None].expand(1, 2, 4, 4).contiguous()
@@ -791,7 +793,8 @@ def test_decoded_term_charges_a_false_colour_by_how_far_off_it_is():
     ce_near, ce_far = obj.loss(near, truth).item(), obj.loss(far, truth).item()
     assert ce_near == pytest.approx(ce_far, rel=0.05)  # both outside the truth's soft neighbours
     costs = [obj.decoded_loss(x, truth) for x in (at_truth, near, far)]
-    assert costs[0].item() < 1e-3 < costs[1].item() < 0.5 * costs[2].item()
+    assert costs[0].item() < 1e-3 and costs[1].item() < 0.5 * costs[2].item()
+    assert (costs[1].item() < 1e-3) == bool(margin)
     costs[2].backward()
     assert far.grad.abs().sum() > 0
 

@@ -56,6 +56,9 @@ def add_parser(sub) -> None:
     p.add_argument("--decoded-weight", type=float, default=0.0,
                    help="vivid: weight of an L1 term on the colours as decoded (annealed mean at "
                         "--temperature), which charges a confident false colour by how far off it is")
+    p.add_argument("--decoded-margin", type=float, default=0.0,
+                   help="with --decoded-weight: count only the ab distance beyond this (30: the "
+                        "wrong-colour threshold), so near misses are not pulled toward gray")
     p.add_argument("--l1-weight", type=float, default=100.0, help="gan: weight of the L1 term")
     p.add_argument("--d-warmup", type=int, default=0, help="gan: discriminator-only steps first")
     p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE, help="classification: T for validation")
@@ -257,7 +260,8 @@ def run(args) -> int:
                           d_warmup=args.d_warmup, temperature=args.temperature,
                           aux_weight=args.aux_weight, hint_spread=args.hint_spread,
                           chroma_weight=args.chroma_weight, encoder_lr=args.encoder_lr,
-                          perceptual_weight=args.perceptual_weight, decoded_weight=args.decoded_weight)
+                          perceptual_weight=args.perceptual_weight, decoded_weight=args.decoded_weight,
+                          decoded_margin=args.decoded_margin)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,

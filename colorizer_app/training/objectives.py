@@ -36,7 +36,8 @@ class LossConfig:
     chroma_weight: float = 0.0  # regression: also pull each pixel's chroma toward the truth's
     encoder_lr: float = 1.0  # the pretrained encoder's learning rate, as a share of the rest's
     perceptual_weight: float = 0.0  # regression, gan: weight of the ImageNet feature loss (perceptual.py)
-    decoded_weight: float = 0.0  # classification: weight of an L1 term on the colours as decoded
+    decoded_weight: float = 0.0  # classification: weight of a term on how far off the decoded colours are
+    decoded_margin: float = 0.0  # ...counting only the distance beyond this many ab units (0: all of it)
 
 
 CHROMA_EPS = 1e-4  # in the loss's scaled ab units: keeps the gradient finite at gray
@@ -225,13 +226,19 @@ class ClassificationObjective(Objective):
         return (ce * self.weights.to(logits.device)[nearest]).mean()
 
     def decoded_loss(self, logits: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
-        """L1 distance of the annealed-mean colours from the truth's, in the networks' ab units.
+        """Distance of the annealed-mean colours from the truth's beyond `decoded_margin`, in the
+        networks' ab units.
 
         Cross-entropy charges a wrong bin the same whether the decoded colour lands near the truth
-        or far from it; this term charges a confident false colour by how false it is."""
+        or far from it; this term charges a false colour by how far off it is. With a margin, near
+        misses cost nothing, so the term does not pull uncertain colours toward their median (gray)
+        and acts only on the far ones: confident false colour, and strong colour left out."""
         target_ab = downsample_ab(ab, ab.shape[-1] // logits.shape[-1])
         decoded = B.annealed_mean(logits, self.centres, self.cfg.temperature)
-        return (decoded - target_ab).abs().sum(1).mean() / AB_SCALE
+        if not self.cfg.decoded_margin:
+            return (decoded - target_ab).abs().sum(1).mean() / AB_SCALE
+        dist = ((decoded - target_ab).square().sum(1) + CHROMA_EPS).sqrt()
+        return F.relu(dist - self.cfg.decoded_margin).mean() / AB_SCALE
 
     def train_step(self, L, ab, labels=None, hints=None):
         logits, aux_loss = self.forward_train(L, labels, hints)
