@@ -807,6 +807,8 @@ def test_decoded_term_charges_a_false_colour_by_how_far_off_it_is(margin):
     (["--model", "classification", "--zoom", "1.8"], ["--model", "classification", "--zoom", "0.5"]),  # shrinks
     (["--model", "classification", "--decoded-weight", "5"],
      ["--model", "regression", "--decoded-weight", "5"]),  # no bins to decode
+    (["--model", "classification", "--decoded-weight", "5", "--decoded-margin", "30"],
+     ["--model", "classification", "--decoded-margin", "30"]),  # a margin of no term
     (["--model", "regression", "--zoom", "2", "--zoom-detail", "1.5"],
      ["--model", "regression", "--zoom-detail", "1.5"]),  # nothing enlarged to sharpen
 ])

