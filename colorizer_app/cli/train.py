@@ -149,7 +149,7 @@ def _base_model(args) -> LoadedModel:
         return new_model(args.model, spec_overrides)
     src = registry.load(args.init)
     if args.model == "gan" and src.family in ("regression", "gan"):
-        net = _rebuilt(src, {k: v.float() for k, v in src.net.state_dict().items()}, family="gan")
+        net = _rebuilt(src, family="gan")
         return LoadedModel(net=net, meta=_provenance(src), bins=None)
     if args.model == "classification" and src.family in ("regression", "gan"):
         return _binned(src)
@@ -165,17 +165,18 @@ def _binned(src: LoadedModel) -> LoadedModel:
     head is taken over, and the head is turned into bin logits that decode to the same colours,
     so training starts from what the net already sees instead of from a random head."""
     bins = gamut_bins()
-    state = {k: v.float() for k, v in src.net.state_dict().items()}
-    state["head.weight"], state["head.bias"] = binned_head(state["head.weight"], state["head.bias"], bins,
-                                                          src.net.spec.ab_scale)
-    net = _rebuilt(src, state, family="classification", out_channels=bins.shape[0])
+    sd = src.net.state_dict()
+    head = binned_head(sd["head.weight"].float(), sd["head.bias"].float(), bins, src.net.spec.ab_scale)
+    net = _rebuilt(src, dict(zip(("head.weight", "head.bias"), head)), family="classification",
+                   out_channels=bins.shape[0])
     return LoadedModel(net=net, meta=_provenance(src), bins=bins)
 
 
-def _rebuilt(src: LoadedModel, state: dict, **spec_changes) -> torch.nn.Module:
-    """src's network laid out again with `spec_changes` (another family, another head), holding `state`."""
+def _rebuilt(src: LoadedModel, replaced: dict | None = None, **spec_changes) -> torch.nn.Module:
+    """src's network laid out again with `spec_changes` (another family, another head), holding its
+    weights in float32, with the tensors in `replaced` in place of src's own."""
     net = build_net(NetSpec.from_dict({**src.net.spec.to_dict(), **spec_changes}))
-    net.load_state_dict(state)
+    net.load_state_dict({k: v.float() for k, v in {**src.net.state_dict(), **(replaced or {})}.items()})
     return net
 
 

@@ -15,7 +15,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..defaults import DEFAULT_TEMPERATURE
-from ..imaging.lab import AB_SCALE
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
 from ..models.networks import HINT_PREFIX, DiscSpec, PatchDiscriminator
@@ -233,12 +232,12 @@ class ClassificationObjective(Objective):
         or far from it; this term charges a false colour by how far off it is. With a margin, near
         misses cost nothing, so the term does not pull uncertain colours toward their median (gray)
         and acts only on the far ones: confident false colour, and strong colour left out."""
+        scale = self.model.net.spec.ab_scale
         target_ab = downsample_ab(ab, ab.shape[-1] // logits.shape[-1])
-        decoded = B.annealed_mean(logits, self.centres, self.cfg.temperature)
+        miss = (B.annealed_mean(logits, self.centres, self.cfg.temperature) - target_ab) / scale
         if not self.cfg.decoded_margin:
-            return (decoded - target_ab).abs().sum(1).mean() / AB_SCALE
-        dist = ((decoded - target_ab).square().sum(1) + CHROMA_EPS).sqrt()
-        return F.relu(dist - self.cfg.decoded_margin).mean() / AB_SCALE
+            return miss.abs().sum(1).mean()
+        return F.relu(chroma(miss) - self.cfg.decoded_margin / scale).mean()
 
     def train_step(self, L, ab, labels=None, hints=None):
         logits, aux_loss = self.forward_train(L, labels, hints)
