@@ -71,12 +71,12 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--arch", choices=ARCH_STRIDES, default="colornet",
-                   help="network: colornet (learns to see from the photos alone) or effnet_lite0 (a U-Net "
-                        "decoder on EfficientNet-Lite0, starting from its ImageNet weights)")
+                   help="network: colornet (learns to see from the photos alone), effnet_lite0 or effnet_lite2 "
+                        "(a U-Net decoder on EfficientNet-Lite0 or -Lite2, starting from its ImageNet weights)")
     p.add_argument("--encoder-lr", type=float, default=1.0,
-                   help="effnet_lite0: the pretrained encoder's learning rate as a share of the peak (0: frozen)")
+                   help="effnet_lite0/2: the pretrained encoder's learning rate as a share of the peak (0: frozen)")
     p.add_argument("--spec", help="network widths as W0,W1,W2[,BLOCKS] (default 32,64,128,6; "
-                                  "effnet_lite0: the decoder's widths at strides 4, 8, 16, default 64,128,192)")
+                                  "effnet_lite0/2: the decoder's widths at strides 4, 8, 16, default 64,128,192)")
     p.add_argument("--extra-blocks", type=int, default=0,
                    help="grow the net by this many residual blocks after its trunk (with --init: they start as identity)")
     p.add_argument("--aux", action="store_true",

@@ -168,8 +168,8 @@ def new_model(family: str, spec_overrides: dict | None = None, pretrained: bool 
     out = bins.shape[0] if bins is not None else 2
     spec = NetSpec(family=family, out_channels=out, **(spec_overrides or {}))
     net = build_net(spec)
-    if pretrained and spec.arch == "effnet_lite0":
-        net.encoder.load_state_dict(pretrained_state())
+    if pretrained and spec.arch != "colornet":
+        net.encoder.load_state_dict(pretrained_state(variant=net.encoder.variant))
     return LoadedModel(net=net, meta=base_meta(spec), bins=bins)
 
 

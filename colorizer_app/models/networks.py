@@ -17,10 +17,10 @@ from torch import nn
 
 from ..imaging import lab
 from .header import FAMILIES
-from .lite_unet import LiteUNet
+from .lite_unet import ENCODERS, LiteUNet
 
 
-ARCH_STRIDES = {"colornet": 8, "effnet_lite0": 32}
+ARCH_STRIDES = {"colornet": 8, "effnet_lite0": 32, "effnet_lite2": 32}
 MAX_STRIDE = max(ARCH_STRIDES.values())  # crops that suit every network are multiples of this
 LITE_WIDTHS = (64, 128, 192)  # the decoder's widths at strides 4, 8 and 16 (lite_unet.py)
 
@@ -34,7 +34,7 @@ class NetSpec:
     extra_blocks: int = 0  # residual blocks after the trunk (added to grow a trained net, start as identity)
     aux_classes: int = 0  # training only: a head that names what the photo shows (Iizuka et al. 2016)
     hint_channels: int = 0  # 3: the net also takes user colour hints (ab and a mask; Zhang et al. 2017)
-    arch: str = "colornet"  # or "effnet_lite0": the decoder of lite_unet.py on a pretrained encoder
+    arch: str = "colornet"  # or "effnet_lite0", "effnet_lite2": the decoder of lite_unet.py on a pretrained encoder
     l_center: float = lab.L_CENTER
     l_scale: float = lab.L_SCALE
     ab_scale: float = lab.AB_SCALE
@@ -191,7 +191,7 @@ class PatchDiscriminator(nn.Module):
 
 def build_net(spec: NetSpec) -> nn.Module:
     """The network a spec describes (ColorNet, or LiteUNet on its pretrained encoder)."""
-    if spec.arch == "effnet_lite0":
+    if spec.arch in ENCODERS:
         return LiteUNet(spec)
     return ColorNet(spec)
 
