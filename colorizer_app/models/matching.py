@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from ..imaging.lab import rgb_to_lab
-from .effnet_lite import EfficientNetLite0, pretrained_encoder
+from .effnet_lite import EfficientNetLite, pretrained_encoder
 
 MATCH_SIDE = 256  # short side both photos are matched at (the app's working size)
 CELL = 8  # pixels of the working image per matched cell (the finest feature level's stride)
@@ -38,7 +38,7 @@ MATCHES_KEPT = 8
 
 
 @functools.lru_cache(maxsize=1)
-def encoder() -> EfficientNetLite0:
+def encoder() -> EfficientNetLite:
     """The ImageNet weights as they come (the installed registry package): what a photo shows,
     the same for every colour model."""
     return pretrained_encoder().eval()
