@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
 from skimage import data
+from skimage.color import lab2rgb, rgb2lab
 
 from colorizer_app.cli.main import main
 from colorizer_app.models.checkpoint import load_model, new_model, save_model
@@ -118,6 +121,39 @@ def test_eval_prints_model_and_baseline(tiny_models, tmp_path, capsys):
     assert set(figures["natural"]) >= {"psnr", "ssim", "colourfulness", "auc", "ciede2000",
                                           "wrong_colour", "cast_a", "cast_b"}
     assert "cast a, b" in out and "bluer" in out  # the column and what its signs mean
+
+
+def test_eval_per_photo_csv_holds_each_photos_own_figures(tiny_models, tmp_path, capsys):
+    """The per-photo file shows where a mean comes from: a line per photo and row, whose mean is the
+    table's figure, and the baseline's PSNR is that of the photo with its colour taken away (by
+    scikit-image's own Lab conversion)."""
+    folder = tmp_path / "val"
+    (folder / "sub").mkdir(parents=True)
+    photos = {"astronaut.png": data.astronaut()[::6, ::6], "sub/coffee.png": data.coffee()[::6, ::6]}
+    for name, px in photos.items():
+        Image.fromarray(px).save(folder / name)
+    Image.fromarray(data.camera()[::6, ::6]).save(folder / "gray.png")  # no truth: no line
+    report, per_photo = tmp_path / "r.json", tmp_path / "photos.csv"
+    assert main(["eval", "--model", "regression", "--data", str(folder), "--json", str(report),
+                 "--per-photo", str(per_photo)]) == 0
+    rows = list(csv.DictReader(per_photo.open()))
+    nowhere = tmp_path / "no such folder" / "photos.csv"
+    assert main(["eval", "--model", "regression", "--data", str(folder), "--per-photo", str(nowhere)]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert {(r["photo"], r["model"]) for r in rows} == {(p, m) for p in photos for m in ("grayscale baseline", "natural")}
+    figures = json.loads(report.read_text())
+    for model in ("grayscale baseline", "natural"):
+        for key in ("psnr", "wrong_colour", "ciede2000"):
+            mean = np.mean([float(r[key]) for r in rows if r["model"] == model])
+            assert mean == pytest.approx(figures[model][key], rel=1e-4, abs=1e-6)
+    for name, px in photos.items():
+        lab = rgb2lab(px)
+        lab[..., 1:] = 0
+        gray = np.clip(np.round(lab2rgb(lab) * 255), 0, 255).astype(np.uint8)
+        expected = 10 * np.log10(255.0**2 / np.mean((gray.astype(float) - px.astype(float)) ** 2))
+        base = next(r for r in rows if r["photo"] == name and r["model"] == "grayscale baseline")
+        assert float(base["psnr"]) == pytest.approx(expected, abs=0.05)
+        assert float(base["colourfulness_ratio"]) < 0.02
 
 
 def test_eval_labels_a_model_file_by_its_path_where_its_name_is_a_bundled_models(tiny_models, tmp_path, capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from dataclasses import dataclass, replace
@@ -40,6 +41,8 @@ def add_parser(sub) -> None:
     p.add_argument("--upsample", choices=UPSAMPLERS, default="guided",
                    help="how colour is brought to full size (bilinear: as before the guided filter)")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    p.add_argument("--per-photo", type=Path, metavar="CSV",
+                   help="also write each photo's own figures, a row per photo and model, to this CSV file")
     ref = p.add_mutually_exclusive_group()
     ref.add_argument("--reference", metavar="PHOTO_OR_FOLDER",
                      help="also colour every photo with this reference palette (a photo, a folder or a "
@@ -108,10 +111,12 @@ def _neighbours(files: list[Path]) -> dict[Path, Path]:
 
 
 def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
-             variants: list[Variant] = (), hint_counts: list[int] = ()) -> dict[str, MetricSummary]:
+             variants: list[Variant] = (), hint_counts: list[int] = (),
+             per_photo: list[tuple[Path, str, MetricSummary]] | None = None) -> dict[str, MetricSummary]:
     """Each model and the ab = 0 baseline on every colour photo in `files`; with `variants`,
     each model's output again decoded with a reference palette (the network runs once); with
-    `hint_counts`, every model again with that many hints from the truth."""
+    `hint_counts`, every model again with that many hints from the truth. `per_photo` collects each
+    photo's own figures per row: a mean over hundreds of photos can hide where a model goes wrong."""
     hint_counts = sorted({n for n in hint_counts if n > 0})
     accs = {BASELINE: MetricAccumulator()}
     for name, c in colorizers.items():
@@ -144,15 +149,21 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
         if not img.is_colour:
             continue
         truth = img.pixels
+
+        def score(row: str, pred: np.ndarray) -> None:
+            figures = accs[row].add(pred, truth)
+            if per_photo is not None:
+                per_photo.append((f, row, figures))
+
         L = pipeline.lightness(truth)
-        accs[BASELINE].add(lab_to_uint8(L, torch.zeros((2, *L.shape[-2:]))).numpy(), truth)
+        score(BASELINE, lab_to_uint8(L, torch.zeros((2, *L.shape[-2:]))).numpy())
         sampled = truth_hints(truth, hint_counts[-1], index) if hint_counts else ()
         for name, c in colorizers.items():
             for n in hint_counts:
                 out = c.net_output(L, c.settings.size, sampled[:n])
-                accs[hint_label(name, n)].add(c.render(L, c.decode(out), out), truth)
+                score(hint_label(name, n), c.render(L, c.decode(out), out))
             out = c.net_output(L, c.settings.size)
-            accs[name].add(c.render(L, c.decode(out), out), truth)
+            score(name, c.render(L, c.decode(out), out))
             for v in variants:
                 if v.kind == "fixed":
                     ref = v.reference
@@ -161,7 +172,7 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
                 else:
                     ref = own_reference(neighbours[f])
                 s = replace(c.settings, reference=replace(ref, strength=v.strength) if ref is not None else None)
-                accs[v.label(name)].add(c.render(L, c.decode(out, s), out, s), truth)
+                score(v.label(name), c.render(L, c.decode(out, s), out, s))
         if progress:
             progress()
     return {name: acc.summary() for name, acc in accs.items() if acc.summary().count or name == BASELINE}
@@ -207,13 +218,18 @@ def run(args) -> int:
         variants = [Variant("shifted", st) for st in strengths]
     if args.reference_neighbour:
         variants = [Variant("neighbour", st) for st in strengths]
+    for out in (args.json, args.per_photo):
+        if out is not None and not out.parent.is_dir():
+            print(f"error: {out}: the folder {out.parent} does not exist", file=sys.stderr)
+            return 2
     files = iter_image_files([args.data])[: args.limit]
     if not files:
         print(f"error: {args.data}: no photos found", file=sys.stderr)
         return 2
+    per_photo = [] if args.per_photo else None
     with tqdm(total=len(files), unit="photo", dynamic_ncols=True) as bar:
         results = evaluate(colorizers, files, progress=bar.update, variants=variants,
-                           hint_counts=args.hints or [])
+                           hint_counts=args.hints or [], per_photo=per_photo)
     if results[BASELINE].count == 0:
         print(f"error: {args.data}: no colour photos to compare against", file=sys.stderr)
         return 2
@@ -221,4 +237,21 @@ def run(args) -> int:
     print(CAST_LEGEND)
     if args.json:
         args.json.write_text(json.dumps({k: v.as_dict() for k, v in results.items()}, indent=2))
+    if args.per_photo:
+        write_per_photo(args.per_photo, per_photo, args.data)
     return 0
+
+
+PER_PHOTO_COLUMNS = ("psnr", "colourfulness_ratio", "wrong_colour", "ciede2000", "ssim", "auc",
+                     "ab_error", "cast_a", "cast_b")
+
+
+def write_per_photo(path: Path, rows: list[tuple[Path, str, MetricSummary]], data: Path) -> None:
+    """One line per photo and row (the baseline included), photos named relative to --data."""
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["photo", "model", *PER_PHOTO_COLUMNS])
+        for f, row, figures in rows:
+            d = figures.as_dict()
+            name = f.relative_to(data) if f.is_relative_to(data) else f
+            w.writerow([name.as_posix(), row, *(f"{d[k]:.6g}" for k in PER_PHOTO_COLUMNS)])
