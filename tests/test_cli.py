@@ -137,9 +137,6 @@ def test_eval_per_photo_csv_holds_each_photos_own_figures(tiny_models, tmp_path,
     assert main(["eval", "--model", "regression", "--data", str(folder), "--json", str(report),
                  "--per-photo", str(per_photo)]) == 0
     rows = list(csv.DictReader(per_photo.open()))
-    nowhere = tmp_path / "no such folder" / "photos.csv"
-    assert main(["eval", "--model", "regression", "--data", str(folder), "--per-photo", str(nowhere)]) == 2
-    assert "no such folder" in capsys.readouterr().err
     assert {(r["photo"], r["model"]) for r in rows} == {(p, m) for p in photos for m in ("grayscale baseline", "natural")}
     figures = json.loads(report.read_text())
     for model in ("grayscale baseline", "natural"):
@@ -154,6 +151,9 @@ def test_eval_per_photo_csv_holds_each_photos_own_figures(tiny_models, tmp_path,
         base = next(r for r in rows if r["photo"] == name and r["model"] == "grayscale baseline")
         assert float(base["psnr"]) == pytest.approx(expected, abs=0.05)
         assert float(base["colourfulness_ratio"]) < 0.02
+    nowhere = tmp_path / "no such folder" / "photos.csv"
+    assert main(["eval", "--model", "regression", "--data", str(folder), "--per-photo", str(nowhere)]) == 2
+    assert "no such folder" in capsys.readouterr().err
 
 
 def test_eval_labels_a_model_file_by_its_path_where_its_name_is_a_bundled_models(tiny_models, tmp_path, capsys):

@@ -242,16 +242,15 @@ def run(args) -> int:
     return 0
 
 
-PER_PHOTO_COLUMNS = ("psnr", "colourfulness_ratio", "wrong_colour", "ciede2000", "ssim", "auc",
-                     "ab_error", "cast_a", "cast_b")
-
-
 def write_per_photo(path: Path, rows: list[tuple[Path, str, MetricSummary]], data: Path) -> None:
-    """One line per photo and row (the baseline included), photos named relative to --data."""
+    """One line per photo and row (the baseline included), photos named relative to --data, the
+    columns those of the JSON report."""
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["photo", "model", *PER_PHOTO_COLUMNS])
-        for f, row, figures in rows:
+        for i, (f, row, figures) in enumerate(rows):
             d = figures.as_dict()
+            del d["count"]  # always 1
+            if i == 0:
+                w.writerow(["photo", "model", *d])
             name = f.relative_to(data) if f.is_relative_to(data) else f
-            w.writerow([name.as_posix(), row, *(f"{d[k]:.6g}" for k in PER_PHOTO_COLUMNS)])
+            w.writerow([name.as_posix(), row, *(f"{v:.6g}" for v in d.values())])

@@ -141,8 +141,26 @@ class MetricAccumulator:
         self._count = 0
 
     def add(self, pred_rgb: np.ndarray, true_rgb: np.ndarray) -> MetricSummary:
-        """Add one pair of same-size uint8 RGB images; returns that pair's own figures."""
-        values = measure(pred_rgb, true_rgb)
+        """Add one pair of same-size uint8 RGB images (each converted to Lab once); returns the
+        pair's own figures."""
+        if pred_rgb.shape != true_rgb.shape:
+            raise ValueError(f"shape mismatch: {pred_rgb.shape} vs {true_rgb.shape}")
+        from skimage.color import rgb2lab
+
+        pred_lab, true_lab = rgb2lab(pred_rgb), rgb2lab(true_rgb)
+        cast_a, cast_b = colour_cast(pred_lab, true_lab)
+        values = {
+            "psnr": psnr(pred_rgb, true_rgb),
+            "ssim": ssim(pred_rgb, true_rgb),
+            "colourfulness": colourfulness(pred_rgb),
+            "colourfulness_true": colourfulness(true_rgb),
+            "auc": ab_error_auc(pred_lab, true_lab),
+            "ciede2000": ciede2000(pred_lab, true_lab),
+            "wrong_colour": wrong_colour_rate(pred_lab, true_lab),
+            "cast_a": cast_a,
+            "cast_b": cast_b,
+            "ab_error": mean_ab_error(pred_lab, true_lab),
+        }
         for key, value in values.items():
             self._sums[key] += value
         self._count += 1
@@ -152,28 +170,6 @@ class MetricAccumulator:
         """Per-image means so far (all zero when nothing was added)."""
         n = max(self._count, 1)
         return MetricSummary(**{k: v / n for k, v in self._sums.items()}, count=self._count)
-
-
-def measure(pred_rgb: np.ndarray, true_rgb: np.ndarray) -> dict[str, float]:
-    """Every metric of one pair of same-size uint8 RGB images; each is converted to Lab once."""
-    if pred_rgb.shape != true_rgb.shape:
-        raise ValueError(f"shape mismatch: {pred_rgb.shape} vs {true_rgb.shape}")
-    from skimage.color import rgb2lab
-
-    pred_lab, true_lab = rgb2lab(pred_rgb), rgb2lab(true_rgb)
-    cast_a, cast_b = colour_cast(pred_lab, true_lab)
-    return {
-        "psnr": psnr(pred_rgb, true_rgb),
-        "ssim": ssim(pred_rgb, true_rgb),
-        "colourfulness": colourfulness(pred_rgb),
-        "colourfulness_true": colourfulness(true_rgb),
-        "auc": ab_error_auc(pred_lab, true_lab),
-        "ciede2000": ciede2000(pred_lab, true_lab),
-        "wrong_colour": wrong_colour_rate(pred_lab, true_lab),
-        "cast_a": cast_a,
-        "cast_b": cast_b,
-        "ab_error": mean_ab_error(pred_lab, true_lab),
-    }
 
 
 def format_table(rows: dict[str, MetricSummary]) -> str:
