@@ -5,13 +5,15 @@ Every file is written to a hidden temporary sibling and renamed over its target 
 a power cut) cannot remove its temporary file, so the next run in that folder does: only files
 whose names match the writer's own pattern, and only when the process that wrote them is gone
 (its id is in the name) or, where that cannot be told, when they are older than any save takes.
-Standard library only: the imaging and models layers both use it.
+Standard library only: the imaging and models layers both use it. Small text files (reports,
+palettes) go through `write_text_atomic`.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -22,6 +24,20 @@ STALE_AFTER_S = 3600.0  # no single save takes an hour; a file this old is left 
 def pid_tag() -> str:
     """The part of a temporary name that says which process writes it: "12345-"."""
     return f"{os.getpid()}-"
+
+
+def write_text_atomic(path: Path, text: str, newline: str | None = None) -> None:
+    """Write `text` to `path` through a hidden temporary sibling renamed over it once complete, so
+    a crash or a full disk leaves the old file (or none), never half a report. `newline` as open()."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{pid_tag()}{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline=newline) as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:  # also Ctrl-C: never leave the temporary file behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _process_gone(pid: int) -> bool:

@@ -151,6 +151,7 @@ def test_eval_per_photo_csv_holds_each_photos_own_figures(tiny_models, tmp_path,
         base = next(r for r in rows if r["photo"] == name and r["model"] == "grayscale baseline")
         assert float(base["psnr"]) == pytest.approx(expected, abs=0.05)
         assert float(base["colourfulness_ratio"]) < 0.02
+    assert {p.name for p in tmp_path.iterdir()} == {"photos.csv", "r.json", "val", "weights"}  # no temporary files
     nowhere = tmp_path / "no such folder" / "photos.csv"
     assert main(["eval", "--model", "regression", "--data", str(folder), "--per-photo", str(nowhere)]) == 2
     assert "no such folder" in capsys.readouterr().err

@@ -252,3 +252,22 @@ def test_threads_option_gives_the_same_photo_and_leaves_torch_as_it_was(weights,
             outputs.append(np.asarray(im).astype(int))
     assert (outputs[0] == outputs[1]).all()  # the pixel work shared out or not: the same photo
     assert np.abs(outputs[0] - outputs[2]).max() <= 1  # the network on 3 threads: float rounding
+
+
+def test_a_report_whose_rename_fails_leaves_the_previous_one_and_no_temporary_file(tmp_path, monkeypatch):
+    """Reports (eval's JSON and CSV, saved palettes) are written whole or not at all."""
+    from colorizer_app import temp_files
+
+    report = tmp_path / "figures.json"
+    temp_files.write_text_atomic(report, '{"old": 1}')
+    temp_files.write_text_atomic(report, '{"new": 2}')
+    assert report.read_text() == '{"new": 2}'
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(temp_files.os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        temp_files.write_text_atomic(report, '{"half": ')
+    assert report.read_text() == '{"new": 2}'
+    assert [p.name for p in tmp_path.iterdir()] == ["figures.json"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from ..models.matching import reference_photo
 from ..models.reference import (
     MAX_STRENGTH, Reference, ReferenceError, reference_from,
 )
+from ..temp_files import write_text_atomic
 
 BASELINE = "grayscale baseline"
 
@@ -236,7 +238,7 @@ def run(args) -> int:
     print(format_table(results))
     print(CAST_LEGEND)
     if args.json:
-        args.json.write_text(json.dumps({k: v.as_dict() for k, v in results.items()}, indent=2))
+        write_text_atomic(args.json, json.dumps({k: v.as_dict() for k, v in results.items()}, indent=2))
     if args.per_photo:
         write_per_photo(args.per_photo, per_photo, args.data)
     return 0
@@ -245,12 +247,13 @@ def run(args) -> int:
 def write_per_photo(path: Path, rows: list[tuple[Path, str, MetricSummary]], data: Path) -> None:
     """One line per photo and row (the baseline included), photos named relative to --data, the
     columns those of the JSON report."""
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        for i, (f, row, figures) in enumerate(rows):
-            d = figures.as_dict()
-            del d["count"]  # always 1
-            if i == 0:
-                w.writerow(["photo", "model", *d])
-            name = f.relative_to(data) if f.is_relative_to(data) else f
-            w.writerow([name.as_posix(), row, *(f"{v:.6g}" for v in d.values())])
+    fh = io.StringIO()
+    w = csv.writer(fh)
+    for i, (f, row, figures) in enumerate(rows):
+        d = figures.as_dict()
+        del d["count"]  # always 1
+        if i == 0:
+            w.writerow(["photo", "model", *d])
+        name = f.relative_to(data) if f.is_relative_to(data) else f
+        w.writerow([name.as_posix(), row, *(f"{v:.6g}" for v in d.values())])
+    write_text_atomic(path, fh.getvalue(), newline="")

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 import numpy as np
 
+from ..temp_files import write_text_atomic
+
 MIN_COLOURS, MAX_COLOURS, DEFAULT_COLOURS = 8, 32, 16
 MAX_STRENGTH = 1.0
 SAMPLE_PIXELS = 40_000  # pixels drawn from all the reference photos together
@@ -339,9 +341,7 @@ def save_palette(palette: Palette, name: str) -> Path:
     folder = palettes_dir()
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{name}.json"
-    tmp = dest.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(palette.to_json(), indent=1))
-    os.replace(tmp, dest)
+    write_text_atomic(dest, json.dumps(palette.to_json(), indent=1))
     return dest
 
 
