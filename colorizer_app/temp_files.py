@@ -6,7 +6,7 @@ a power cut) cannot remove its temporary file, so the next run in that folder do
 whose names match the writer's own pattern, and only when the process that wrote them is gone
 (its id is in the name) or, where that cannot be told, when they are older than any save takes.
 Standard library only: the imaging and models layers both use it. Small text files (reports,
-palettes) go through `write_text_atomic`.
+palettes, the colour-hint store) go through `write_text_atomic`.
 """
 
 from __future__ import annotations
@@ -27,16 +27,22 @@ def pid_tag() -> str:
 
 
 def write_text_atomic(path: Path, text: str, newline: str | None = None) -> None:
-    """Write `text` to `path` through a hidden temporary sibling renamed over it once complete, so
-    a crash or a full disk leaves the old file (or none), never half a report. `newline` as open()."""
+    """Write `text` to `path` through a hidden temporary sibling, flushed to disk and renamed over
+    it once complete, so a crash, a power cut or a full disk leaves the old file (or none), never
+    half of one. `newline` as open()."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{pid_tag()}{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8", newline=newline) as f:
             f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:  # also Ctrl-C: never leave the temporary file behind
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
         raise
 
 

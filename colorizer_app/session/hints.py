@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..imaging.files import path_key
-from ..temp_files import pid_tag
+from ..temp_files import write_text_atomic
 
 if TYPE_CHECKING:
     from ..models.hints import Hint
@@ -123,23 +123,14 @@ class HintStore:
 
     def write(self) -> bool:
         data = {"version": STORE_VERSION, "photos": self._entries}
-        tmp = self.path.with_name(f".{self.path.name}.{pid_tag()}tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.problem is not None and self.path.exists():  # keep the damaged file for a look
                 os.replace(self.path, self.path.with_name(self.path.name + ".corrupt"))
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            write_text_atomic(self.path, json.dumps(data, indent=1))
             self.problem = None
             return True
         except OSError as e:
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
             self._warn(f"Colour hints could not be saved to {self.path} ({e}).")
             return False
 
