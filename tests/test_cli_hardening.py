@@ -271,3 +271,17 @@ def test_a_report_whose_rename_fails_leaves_the_previous_one_and_no_temporary_fi
         temp_files.write_text_atomic(report, '{"half": ')
     assert report.read_text() == '{"new": 2}'
     assert [p.name for p in tmp_path.iterdir()] == ["figures.json"]
+
+
+def test_a_report_left_half_written_by_a_killed_run_is_removed_on_the_next_write(tmp_path):
+    from colorizer_app import temp_files
+
+    report = tmp_path / "figures.json"
+    dead = tmp_path / ".figures.json.999999999-0123abcd.tmp"  # its process is gone
+    other = tmp_path / ".palette.json.999999999-0123abcd.tmp"  # another file's: left to its writer
+    running = tmp_path / f".figures.json.{os.getpid()}-0123abcd.tmp"  # this process, under way: kept
+    for p in (dead, other, running):
+        p.write_text('{"half": ')
+    temp_files.write_text_atomic(report, '{"new": 2}')
+    assert report.read_text() == '{"new": 2}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["figures.json", other.name, running.name])

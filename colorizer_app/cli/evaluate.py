@@ -177,7 +177,8 @@ def evaluate(colorizers: dict[str, Colorizer], files: list[Path], progress=None,
                 score(v.label(name), c.render(L, c.decode(out, s), out, s))
         if progress:
             progress()
-    return {name: acc.summary() for name, acc in accs.items() if acc.summary().count or name == BASELINE}
+    summaries = {name: acc.summary() for name, acc in accs.items()}
+    return {name: s for name, s in summaries.items() if s.count or name == BASELINE}
 
 
 def row_label(arg: str, model, taken) -> str:
