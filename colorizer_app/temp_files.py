@@ -26,13 +26,18 @@ def pid_tag() -> str:
     return f"{os.getpid()}-"
 
 
+def _text_temp_names(path: Path) -> re.Pattern:
+    """The temporary names write_text_atomic gives `path` in any process: ".NAME.PID-8HEX.tmp"."""
+    return re.compile(re.escape(f".{path.name}.") + r"(?P<pid>\d+)-[0-9a-f]{8}\.tmp")
+
+
 def write_text_atomic(path: Path, text: str, newline: str | None = None) -> None:
     """Write `text` to `path` through a hidden temporary sibling, flushed to disk and renamed over
     it once complete, so a crash, a power cut or a full disk leaves the old file (or none), never
     half of one. `newline` as open(). Leftovers of earlier writes of the same file by killed
     processes are removed first."""
     path = Path(path)
-    remove_stale(path.parent, re.compile(re.escape(f".{path.name}.") + r"(?P<pid>\d+)-[0-9a-f]{8}\.tmp"))
+    remove_stale(path.parent, _text_temp_names(path))
     tmp = path.with_name(f".{path.name}.{pid_tag()}{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8", newline=newline) as f:

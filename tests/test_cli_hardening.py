@@ -273,14 +273,25 @@ def test_a_report_whose_rename_fails_leaves_the_previous_one_and_no_temporary_fi
     assert [p.name for p in tmp_path.iterdir()] == ["figures.json"]
 
 
-def test_a_report_left_half_written_by_a_killed_run_is_removed_on_the_next_write(tmp_path):
+def test_a_report_left_half_written_by_a_killed_run_is_removed_on_the_next_write(tmp_path, monkeypatch):
     from colorizer_app import temp_files
 
     report = tmp_path / "figures.json"
-    dead = tmp_path / ".figures.json.999999999-0123abcd.tmp"  # its process is gone
+    # a run whose process is gone, killed outright (no clean-up) between writing and renaming
+    def killed(src, dst):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(temp_files, "pid_tag", lambda: "999999999-")
+    monkeypatch.setattr(temp_files.os, "replace", killed)
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: None)
+    with pytest.raises(RuntimeError, match="killed"):
+        temp_files.write_text_atomic(report, '{"half": ')
+    monkeypatch.undo()
+    [dead] = tmp_path.iterdir()
+    assert dead.name.startswith(".figures.json.999999999-")
     other = tmp_path / ".palette.json.999999999-0123abcd.tmp"  # another file's: left to its writer
     running = tmp_path / f".figures.json.{os.getpid()}-0123abcd.tmp"  # this process, under way: kept
-    for p in (dead, other, running):
+    for p in (other, running):
         p.write_text('{"half": ')
     temp_files.write_text_atomic(report, '{"new": 2}')
     assert report.read_text() == '{"new": 2}'
