@@ -203,35 +203,44 @@ def test_no_square_stretching():
 
 @pytest.mark.parametrize("hw,size", [((300, 200), 100), ((150, 700), 64), ((97, 203), 256)])
 def test_network_input_keeps_aspect_up_to_stride(hw, size):
+    """A large photo is brought to the working size and padded; a small one only enlarged to the stride."""
     m = tiny("gan")
     shapes = record_input_shapes(m.net)
     Colorizer(m, device="cpu", size=size).colorize(gray_photo(*hw))
     (_, _, h, w), = shapes
     H, W = hw
     assert h % 8 == 0 and w % 8 == 0
-    short = min(size, H, W)  # never upscaled past the photo
-    wh, ww = round(H * short / min(H, W)), round(W * short / min(H, W))
-    assert (h, w) == (wh + (-wh) % 8, ww + (-ww) % 8)  # padded, not stretched
+    if min(H, W) < size:  # a small photo: each side up to the stride, no padding, nothing more
+        assert (h, w) == (H + (-H) % 8, W + (-W) % 8)
+    else:
+        wh, ww = round(H * size / min(H, W)), round(W * size / min(H, W))
+        assert (h, w) == (wh + (-wh) % 8, ww + (-ww) % 8)  # padded, not stretched
     assert abs(h / w - H / W) < 8 * (1 / min(h, w) + H / W / min(h, w)) + 0.02
 
 
 @pytest.mark.parametrize("upsample,max_err,edge_err", [("bilinear", 1.2, 0.5), ("guided", 1.5, 0.8)])
-def test_ab_is_placed_without_shift(upsample, max_err, edge_err):
+@pytest.mark.parametrize("padded", [True, False])
+def test_ab_is_placed_without_shift(upsample, max_err, edge_err, padded):
     """A fake net whose a channel is L - 50 at 1/4 resolution: after padding, upsampling and
     cropping, the output's a must follow the input's lightness at every pixel. Stretching the
     padded prediction over the photo (a classic bug) misplaces it by up to the padding: here a
     mean error of about 1.3 instead of 0.2. The guided upsampler smooths a little more at the
-    photo's border (its windows there see replicated pixels)."""
+    photo's border (its windows there see replicated pixels). Unpadded: the same photo below the
+    working size, enlarged to 48 x 72 instead; its colour must land as exactly inside. The guided
+    upsampler's windows then end at the photo's own edge, where this steep ramp (0.5 L per pixel)
+    costs about 1.2 units of a in the outer four columns: under what the eye tells apart."""
     h, w = 45, 69  # pads to 48 x 72
     yy, xx = np.mgrid[0:h, 0:w]
     L_target = 25 + 50 * (0.7 * xx / w + 0.3 * yy / h)  # a steep smooth ramp, L 25..75
     gray = np.clip(np.round(255 * _gray_from_L(L_target)), 0, 255).astype(np.uint8)
     probe = LoadedModel(net=ShiftFreeProbe(), meta={})
-    res = Colorizer(probe, device="cpu", size=512, upsample=upsample).colorize(gray)
+    size = h if padded else 512  # at its own size: padded; below the working size: enlarged
+    res = Colorizer(probe, device="cpu", size=size, upsample=upsample).colorize(gray)
     err = np.abs(rgb2lab(res.rgb)[..., 1] - (lightness(gray) - 50.0))
     inner = err[4:-4, 4:-4]
     assert inner.mean() < 0.4 and inner.max() < max_err, (inner.mean(), inner.max())
     # the padded bottom rows and right columns are no worse than the rest
+    edge_err = edge_err if padded or upsample == "bilinear" else 1.3
     assert err[-4:].mean() < edge_err and err[:, -4:].mean() < edge_err
     assert err.max() < 4.0  # the outermost pixels: 1/4-resolution averaging at the border
 
@@ -333,8 +342,24 @@ def test_colorizer_reports_the_device_fallback(no_gpu):
 def test_working_shape_helper():
     ws = pipeline.working_shape
     assert ws(400, 200, 128, 8) == (256, 128)
-    assert ws(100, 50, 256, 8) == (100, 50)  # never upscaled
-    assert ws(4, 6, 256, 8) == (8, 12)  # except up to one stride
+    assert ws(100, 50, 256, 8) == (104, 56)  # a small photo: only up to the stride, not to the size
+    assert ws(96, 48, 256, 8) == (96, 48)
+    assert ws(4, 6, 256, 8) == (8, 8)  # each side on its own: the colour is mapped back exactly
+    assert ws(144, 144, 256, 32) == (160, 160)  # the pool's photos: no padding for the network
+
+
+def test_a_small_photo_reaches_the_network_unpadded():
+    """A photo below the working size is enlarged to the stride (the network never saw padding in
+    training) and its colour comes back at the photo's own size, pixel for pixel."""
+    m = tiny("regression", 0)
+    stride = m.net.spec.stride
+    photo = gray_photo(3 * stride + 5, 2 * stride + 3)
+    L = pipeline.lightness(photo)
+    L_work = pipeline.working_L(L, 256, stride)
+    assert L_work.shape[-2:] == (4 * stride, 3 * stride)
+    out = pipeline.network_output(m, L_work)
+    assert out.working == (4 * stride, 3 * stride)
+    assert pipeline.colorize(m, photo).shape == (*photo.shape[:2], 3)
 
 
 def test_out_of_memory_falls_back_to_cpu_with_a_warning():

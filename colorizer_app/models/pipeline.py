@@ -2,7 +2,8 @@
 writes, and what training validation and the fine-tune preview measure are all made here.
 
     pixels -> lightness (full resolution) -> restored (optional: damage filled, grain, contrast;
-              restore/restore.py) -> working_L (short side `size`, aspect kept)
+              restore/restore.py) -> working_L (short side `size`, aspect kept; a smaller photo only up
+              to the next multiple of the stride)
            -> network_output (padded to the stride; logits or ab at 1/4, and the guide: the
               working L on that grid; a network with hint inputs also gets the colour hints there)
            -> decode (annealed mean for classification; ab at the network's resolution; hints,
@@ -124,9 +125,14 @@ def restored(L: torch.Tensor, restore: Restore | None, odds: torch.Tensor | None
 
 
 def working_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
-    """Short side `size` (never upscaled past the photo, except up to one stride), aspect kept."""
-    short = max(stride, min(size, min(h, w)))
-    scale = short / min(h, w)
+    """Short side `size`, aspect kept. A photo smaller than that is not enlarged to it: each side
+    goes up to the next multiple of the stride instead, so that the network sees no padding. It
+    never saw any in training (its crops are multiples of the stride), and on a small photo the
+    padded strip is a large share of the picture: the network then hedges its colours all over
+    (docs/how-it-works.md, "Small photos")."""
+    if min(h, w) < size:
+        return -(-h // stride) * stride, -(-w // stride) * stride
+    scale = size / min(h, w)
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
