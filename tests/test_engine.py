@@ -350,7 +350,7 @@ def test_working_shape_helper():
 
 def test_a_small_photo_reaches_the_network_unpadded():
     """A photo below the working size is enlarged to the stride (the network never saw padding in
-    training) and its colour comes back at the photo's own size, pixel for pixel."""
+    training) and its colour comes back at the photo's own size."""
     m = tiny("regression", 0)
     stride = m.net.spec.stride
     photo = gray_photo(3 * stride + 5, 2 * stride + 3)
