@@ -90,9 +90,11 @@ def open_photo(qtbot, w, path):
 
 
 def wait_result(qtbot, w, photo, timeout=30000):
-    """Until the viewer shows the photo coloured with what it should be coloured with now."""
+    """Until the viewer shows the photo coloured with what it should be coloured with now, and the
+    list has heard the result too: the worker sends the image before the result, and is idle
+    before the window has handled both."""
     qtbot.waitUntil(lambda: w.preview.after is not None and w.preview.after_params == w.photo_params(photo)
-                    and not w.is_busy(), timeout=timeout)
+                    and not w.is_busy() and photo.pending is None, timeout=timeout)
     return w.preview.after
 
 
