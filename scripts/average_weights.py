@@ -5,7 +5,12 @@
 Used for the shipped classification model: A is trained with class rebalancing (vivid, below the
 grayscale PSNR), B is A fine-tuned without it (accurate, muted); averaging the weights of a model
 and its own fine-tune (as in WiSE-FT, Wortsman et al. 2022) lands between the two. The output
-carries A's metadata plus the provenance of both parents and alpha.
+carries A's family, the metadata of B (of A where the families differ: the training loss a
+fine-tune continues with must be the family's own), and the provenance of both parents and alpha.
+
+A Natural (regression) and a Lively (gan) file are the same network trained for different
+objectives, so they mix too when they share an ancestor (every Lively was started from a Natural).
+A Vivid file has another colour head and mixes with neither.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -22,6 +28,8 @@ from colorizer_app.models.checkpoint import load_model, save_model
 from colorizer_app.training.data import load_photo_folder, photo_size
 from colorizer_app.training.objectives import OBJECTIVES, LossConfig
 from colorizer_app.training.trainer import validate
+
+MIXABLE = {"regression", "gan"}  # one network trained for two objectives
 
 
 def main() -> int:
@@ -35,7 +43,8 @@ def main() -> int:
     ap.add_argument("--val-images", type=int, default=256)
     args = ap.parse_args()
     a, b = load_model(args.a), load_model(args.b, expect_family=None)
-    if a.family != b.family or a.net.spec != b.net.spec:
+    same_net = a.net.spec == replace(b.net.spec, family=a.family)
+    if not same_net or (a.family != b.family and {a.family, b.family} != MIXABLE):
         print("error: the two checkpoints are not the same network", file=sys.stderr)
         return 2
     sa, sb = a.net.state_dict(), b.net.state_dict()
@@ -43,7 +52,8 @@ def main() -> int:
              if sa[k].is_floating_point() else sb[k] for k in sa}
     a.net.load_state_dict(mixed)
     skip = {"format_version", "app_version", "family", "spec", "normalisation"}
-    meta = {k: v for k, v in b.meta.items() if k not in skip}
+    source = b if b.family == a.family else a
+    meta = {k: v for k, v in source.meta.items() if k not in skip}
     meta.update({
         "command": "python scripts/average_weights.py " + " ".join(shlex.quote(x) for x in sys.argv[1:]),
         "parents": [
