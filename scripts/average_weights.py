@@ -10,7 +10,8 @@ fine-tune continues with must be the family's own), and the provenance of both p
 
 A Natural (regression) and a Lively (gan) file are the same network trained for different
 objectives, so they mix too when they share an ancestor (every Lively was started from a Natural).
-A Vivid file has another colour head and mixes with neither.
+A Vivid file has another colour head: it mixes with another Vivid, or, with --trunk-only, its
+trunk with a Natural's or a Lively's while its own head is kept (the head's weights belong to A).
 """
 
 from __future__ import annotations
@@ -38,17 +39,28 @@ def main() -> int:
     ap.add_argument("b", type=Path)
     ap.add_argument("--alpha", type=float, required=True)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--trunk-only", action="store_true",
+                    help="mix all but the colour head, which is A's (A Vivid, B a Natural or a Lively)")
     ap.add_argument("--name", help="model name (default: B's); the bundled files are named by their family")
     ap.add_argument("--val", type=Path, help="folder of validation photos: figures go into the metadata")
     ap.add_argument("--val-images", type=int, default=256)
     args = ap.parse_args()
     a, b = load_model(args.a), load_model(args.b, expect_family=None)
-    same_net = a.net.spec == replace(b.net.spec, family=a.family)
-    if not same_net or (a.family != b.family and {a.family, b.family} != MIXABLE):
-        print("error: the two checkpoints are not the same network", file=sys.stderr)
-        return 2
     sa, sb = a.net.state_dict(), b.net.state_dict()
-    mixed = {k: (sa[k].float() * (1 - args.alpha) + sb[k].float() * args.alpha).to(sa[k].dtype)
+    if args.trunk_only:
+        same_net = a.net.spec == replace(b.net.spec, family=a.family, out_channels=a.net.spec.out_channels)
+        head = {k for k in sa if k.startswith("head.")}
+        if not same_net or not head or set(sa) != set(sb):
+            print("error: the two checkpoints do not share a trunk", file=sys.stderr)
+            return 2
+    else:
+        same_net = a.net.spec == replace(b.net.spec, family=a.family)
+        head = set()
+        if not same_net or (a.family != b.family and {a.family, b.family} != MIXABLE):
+            print("error: the two checkpoints are not the same network", file=sys.stderr)
+            return 2
+    mixed = {k: sa[k] if k in head else
+             (sa[k].float() * (1 - args.alpha) + sb[k].float() * args.alpha).to(sa[k].dtype)
              if sa[k].is_floating_point() else sb[k] for k in sa}
     a.net.load_state_dict(mixed)
     skip = {"format_version", "app_version", "family", "spec", "normalisation"}
@@ -56,6 +68,7 @@ def main() -> int:
     meta = {k: v for k, v in source.meta.items() if k not in skip}
     meta.update({
         "command": "python scripts/average_weights.py " + " ".join(shlex.quote(x) for x in sys.argv[1:]),
+        **({"mixed": "trunk only, colour head from " + args.a.name} if args.trunk_only else {}),
         "parents": [
             {"file": args.a.name, "weight": 1 - args.alpha, "command": a.meta.get("command"),
              "steps": a.meta.get("steps"), "train_seconds": a.meta.get("train_seconds"),
