@@ -33,6 +33,25 @@ from colorizer_app.training.trainer import validate
 MIXABLE = {"regression", "gan"}  # one network trained for two objectives
 
 
+def kept_from_a(a, b, trunk_only: bool) -> set[str] | None:
+    """The weights that stay A's (its colour head, when only the trunk is mixed), or None where
+    the two files do not mix."""
+    if trunk_only:
+        head = {k for k in a.net.state_dict() if k.startswith("head.")}
+        same_trunk = a.net.spec == replace(b.net.spec, family=a.family, out_channels=a.net.spec.out_channels)
+        return head if head and same_trunk else None
+    if a.net.spec != replace(b.net.spec, family=a.family):
+        return None
+    return set() if a.family == b.family or {a.family, b.family} == MIXABLE else None
+
+
+def mix(x: torch.Tensor, y: torch.Tensor, alpha: float) -> torch.Tensor:
+    """(1 - alpha) x + alpha y for weights; counters (BatchNorm's batch count) are taken from y."""
+    if not x.is_floating_point():
+        return y
+    return (x.float() * (1 - alpha) + y.float() * alpha).to(x.dtype)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("a", type=Path)
@@ -46,22 +65,13 @@ def main() -> int:
     ap.add_argument("--val-images", type=int, default=256)
     args = ap.parse_args()
     a, b = load_model(args.a), load_model(args.b, expect_family=None)
+    kept = kept_from_a(a, b, args.trunk_only)
+    if kept is None:
+        why = "do not share a trunk" if args.trunk_only else "are not the same network"
+        print(f"error: the two checkpoints {why}", file=sys.stderr)
+        return 2
     sa, sb = a.net.state_dict(), b.net.state_dict()
-    if args.trunk_only:
-        same_net = a.net.spec == replace(b.net.spec, family=a.family, out_channels=a.net.spec.out_channels)
-        head = {k for k in sa if k.startswith("head.")}
-        if not same_net or not head or set(sa) != set(sb):
-            print("error: the two checkpoints do not share a trunk", file=sys.stderr)
-            return 2
-    else:
-        same_net = a.net.spec == replace(b.net.spec, family=a.family)
-        head = set()
-        if not same_net or (a.family != b.family and {a.family, b.family} != MIXABLE):
-            print("error: the two checkpoints are not the same network", file=sys.stderr)
-            return 2
-    mixed = {k: sa[k] if k in head else
-             (sa[k].float() * (1 - args.alpha) + sb[k].float() * args.alpha).to(sa[k].dtype)
-             if sa[k].is_floating_point() else sb[k] for k in sa}
+    mixed = {k: sa[k] if k in kept else mix(sa[k], sb[k], args.alpha) for k in sa}
     a.net.load_state_dict(mixed)
     skip = {"format_version", "app_version", "family", "spec", "normalisation"}
     source = b if b.family == a.family else a

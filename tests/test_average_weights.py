@@ -48,7 +48,8 @@ def test_natural_and_lively_mix_at_the_asked_share(tmp_path):
 
 def test_vivid_trunk_mixed_with_a_natural_keeps_its_own_colour_head(tmp_path):
     v, n = _write(tmp_path, "classification", "v", 3), _write(tmp_path, "regression", "n", 4)
-    assert _average(v, n, "--alpha", "0.5", "--out", tmp_path / "x.safetensors").returncode == 2
+    refused = _average(v, n, "--alpha", "0.5", "--out", tmp_path / "x.safetensors")
+    assert refused.returncode == 2 and "not the same network" in refused.stderr
 
     out = tmp_path / "trunk.safetensors"
     r = _average(v, n, "--alpha", "0.5", "--trunk-only", "--out", out)
@@ -72,4 +73,4 @@ def test_networks_of_other_shapes_are_refused(tmp_path):
     save_model(b, other.net, {"name": "b"})
     for extra in ([], ["--trunk-only"]):
         r = _average(a, b, "--alpha", "0.5", *extra, "--out", tmp_path / "o.safetensors")
-        assert r.returncode == 2 and "not" in r.stderr and not (tmp_path / "o.safetensors").exists()
+        assert r.returncode == 2 and "error: the two checkpoints" in r.stderr and not (tmp_path / "o.safetensors").exists()
