@@ -811,6 +811,8 @@ def test_decoded_term_charges_a_false_colour_by_how_far_off_it_is(margin):
      ["--model", "classification", "--decoded-margin", "30"]),  # a margin of no term
     (["--model", "regression", "--zoom", "2", "--zoom-detail", "1.5"],
      ["--model", "regression", "--zoom-detail", "1.5"]),  # nothing enlarged to sharpen
+    (["--model", "classification", "--arch", "effnet_lite0", "--imagenet-weight", "0.5"],
+     ["--model", "regression", "--imagenet-weight", "0.01"]),  # no pretrained encoder to keep
 ])
 def test_cli_training_options_are_taken_where_they_apply_and_refused_elsewhere(accepted, refused, tmp_path,
                                                                                app_dirs, capsys):

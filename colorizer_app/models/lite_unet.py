@@ -52,7 +52,11 @@ class LiteUNet(nn.Module):
             for p in (self.hint_in.weight, self.hint_skip.weight, self.hint_skip.bias):
                 nn.init.zeros_(p)
 
-    def forward(self, L: torch.Tensor, hints: torch.Tensor | None = None, with_aux: bool = False):
+    def forward(self, L: torch.Tensor, hints: torch.Tensor | None = None, with_aux: bool = False,
+                with_deepest: bool = False):
+        """ab or bin logits; with_aux: also the auxiliary head's class logits (None without that
+        head); with_deepest: also the encoder's deepest feature map, its last block's output
+        (training/imagenet_memory.py)."""
         enc = self.encoder
         x = enc.stem_input(L).to(L.dtype)
         extra = None
@@ -73,4 +77,5 @@ class LiteUNet(nn.Module):
         if self.spec.family != "classification":
             out = out * self.spec.ab_scale
         aux = self.aux(summary) if self.aux is not None else None
-        return (out, aux) if with_aux else out
+        extras = ((aux,) if with_aux else ()) + ((f32,) if with_deepest else ())
+        return (out, *extras) if extras else out

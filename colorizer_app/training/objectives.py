@@ -17,7 +17,9 @@ from torch import nn
 from ..defaults import DEFAULT_TEMPERATURE
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
+from ..models.lite_unet import ENCODERS
 from ..models.networks import HINT_PREFIX, DiscSpec, PatchDiscriminator
+from .imagenet_memory import ImagenetMemory
 from .perceptual import FeatureLoss
 from .spread_loop import spread_in_loop
 
@@ -37,6 +39,7 @@ class LossConfig:
     perceptual_weight: float = 0.0  # regression, gan: weight of the ImageNet feature loss (perceptual.py)
     decoded_weight: float = 0.0  # classification: weight of a term on how far off the decoded colours are
     decoded_margin: float = 0.0  # ...counting only the distance beyond this many ab units (0: all of it)
+    imagenet_weight: float = 0.0  # weight of the term that keeps the encoder's ImageNet classes (imagenet_memory.py)
 
 
 CHROMA_EPS = 1e-4  # in the loss's scaled ab units: keeps the gradient finite at gray
@@ -87,6 +90,13 @@ class Objective:
         self.opt = self.optimizer(param_groups(model.net, cfg.encoder_lr), lr)
         self.extra_meta: dict = {}
         self.feature_loss = FeatureLoss() if cfg.perceptual_weight else None
+        self.memory = None
+        if cfg.imagenet_weight:
+            arch = model.net.spec.arch
+            if arch not in ENCODERS:
+                raise ValueError(f"keeping ImageNet's classes needs a network on a pretrained encoder "
+                                 f"({', '.join(ENCODERS)}), not {arch}")
+            self.memory = ImagenetMemory(ENCODERS[arch])
 
     def with_features(self, loss: torch.Tensor, L: torch.Tensor, pred: torch.Tensor, target: torch.Tensor,
                       losses: dict) -> torch.Tensor:
@@ -126,19 +136,29 @@ class Objective:
         """The training loss (the generator's L1 for the gan) on held-out photos, without learning."""
         raise NotImplementedError
 
-    def forward_train(self, L: torch.Tensor, labels: torch.Tensor | None,
-                      hints: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The net's output and its auxiliary classification loss (None without head or labels)."""
-        out, aux = self.net(L, hints, with_aux=True)
-        if aux is None or labels is None or not bool((labels >= 0).any()):
-            return out, None
-        return out, F.cross_entropy(aux.float(), labels.to(aux.device), ignore_index=-1)
+    def forward_train(self, L: torch.Tensor, ab: torch.Tensor, labels: torch.Tensor | None,
+                      hints: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
+        """The net's output and the terms that teach its encoder beside the colour loss, by name,
+        unweighted: the auxiliary head's classification (with head and labels), the ImageNet memory
+        (with `imagenet_weight`)."""
+        if self.memory is None:
+            out, aux = self.net(L, hints, with_aux=True)
+        else:
+            out, aux, deepest = self.net(L, hints, with_aux=True, with_deepest=True)
+        terms = {}
+        if aux is not None and labels is not None and bool((labels >= 0).any()):
+            terms["aux"] = F.cross_entropy(aux.float(), labels.to(aux.device), ignore_index=-1)
+        if self.memory is not None:
+            terms["imagenet"] = self.memory(deepest, L, ab)
+        return out, terms
 
-    def with_aux(self, loss: torch.Tensor, aux_loss: torch.Tensor | None, losses: dict) -> torch.Tensor:
-        if aux_loss is None:
-            return loss
-        losses["aux"] = aux_loss.item()
-        return loss + self.cfg.aux_weight * aux_loss
+    def with_side_terms(self, loss: torch.Tensor, terms: dict, losses: dict) -> torch.Tensor:
+        """`loss` plus the weighted terms of `forward_train`, each logged under its name."""
+        weights = {"aux": self.cfg.aux_weight, "imagenet": self.cfg.imagenet_weight}
+        for name, term in terms.items():
+            losses[name] = term.item()
+            loss = loss + weights[name] * term
+        return loss
 
     def _step(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
         opt.zero_grad(set_to_none=True)
@@ -183,14 +203,14 @@ class RegressionObjective(Objective):
         return per_px.mean()
 
     def train_step(self, L, ab, labels=None, hints=None):
-        pred, aux_loss = self.forward_train(L, labels, hints)
+        pred, terms = self.forward_train(L, ab, labels, hints)
         if hints is not None and self.cfg.hint_spread:
             pred = spread_in_loop(pred, L, hints)
         target = downsample_ab(ab, L.shape[-1] // pred.shape[-1])
         loss = self.loss(pred, target)
         out = {"loss": loss.item()}
         loss = self.with_features(loss, L, pred, ab, out)
-        self._step(self.with_aux(loss, aux_loss, out), self.opt)
+        self._step(self.with_side_terms(loss, terms, out), self.opt)
         return out
 
     def val_loss(self, L, ab):
@@ -240,14 +260,14 @@ class ClassificationObjective(Objective):
         return F.relu(chroma(miss) - self.cfg.decoded_margin / scale).mean()
 
     def train_step(self, L, ab, labels=None, hints=None):
-        logits, aux_loss = self.forward_train(L, labels, hints)
+        logits, terms = self.forward_train(L, ab, labels, hints)
         loss = self.loss(logits, ab)
         out = {"loss": loss.item()}
         if self.cfg.decoded_weight:
             term = self.decoded_loss(logits, ab)
             out["decoded"] = term.item()
             loss = loss + self.cfg.decoded_weight * term
-        self._step(self.with_aux(loss, aux_loss, out), self.opt)
+        self._step(self.with_side_terms(loss, terms, out), self.opt)
         return out
 
     def val_loss(self, L, ab):
@@ -290,7 +310,7 @@ class GanObjective(Objective):
         warm = self.step_count < self.cfg.d_warmup
         self.step_count += 1
         with torch.no_grad() if warm else torch.enable_grad():
-            fake, aux_loss = self.forward_train(L, labels, hints)
+            fake, terms = self.forward_train(L, ab, labels, hints)
         f = L.shape[-1] // fake.shape[-1]
         L4, real = F.avg_pool2d(L, f), downsample_ab(ab, f)
 
@@ -315,7 +335,7 @@ class GanObjective(Objective):
         loss_g = self.cfg.l1_weight * l1 + adv
         out.update({"loss": l1.item(), "g_adv": adv.item()})
         loss_g = self.with_features(loss_g, L, fake, ab, out)
-        self._step(self.with_aux(loss_g, aux_loss, out), self.opt)
+        self._step(self.with_side_terms(loss_g, terms, out), self.opt)
         return out
 
     def val_loss(self, L, ab):
