@@ -34,7 +34,7 @@ def scores(deepest_of, L: torch.Tensor, ab: torch.Tensor, classes: torch.Tensor,
     with torch.inference_mode():
         for i in range(0, len(L), batch):
             deepest = deepest_of(L[i:i + batch])
-            logits = memory.head(deepest)
+            logits = memory.teacher.classify(deepest)
             truth = ten[classes[i:i + batch]]
             top1 += (logits.argmax(1) == truth).sum().item()
             among_ten += (ten[logits[:, ten].argmax(1)] == truth).sum().item()

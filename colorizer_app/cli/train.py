@@ -17,10 +17,10 @@ from ..models import registry
 from ..models.bins import binned_head, gamut_bins
 from ..models.checkpoint import CheckpointError, LoadedModel, new_model
 from ..models.header import PLAIN_NAMES, family_named
-from ..models.lite_unet import ENCODERS
 from ..models.networks import ARCH_STRIDES, HINT_PREFIX, LITE_WIDTHS, NetSpec, build_net
 from ..training.data import load_photo_folder, photo_size
 from ..training.hint_sampling import HINT_CHANNELS
+from ..training.imagenet_memory import encoder_variant
 from ..training.labels import CLASSES, MANIFEST
 from ..training.objectives import LossConfig
 from ..training.trainer import TrainConfig, Trainer
@@ -235,10 +235,12 @@ def run(args) -> int:
             print("error: --decoded-weight is a term of the classification loss: use it with --model vivid",
                   file=sys.stderr)
             return 2
-        if args.imagenet_weight and model.net.spec.arch not in ENCODERS:
-            print(f"error: --imagenet-weight keeps a pretrained encoder's ImageNet classes: {model.net.spec.arch} "
-                  f"has none (use --arch {' or '.join(ENCODERS)}, or an --init model on one)", file=sys.stderr)
-            return 2
+        if args.imagenet_weight:
+            try:
+                encoder_variant(model.net.spec.arch)
+            except ValueError as e:
+                print(f"error: --imagenet-weight: {e}", file=sys.stderr)
+                return 2
         if args.zoom < 1.0:
             print(f"error: --zoom {args.zoom}: the crops can only be enlarged (use 1 or more)", file=sys.stderr)
             return 2

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..imaging.lab import gray_from_lightness
+from ..imaging.lab import gray_from_lightness, lab_to_rgb
 
 # (repeats, kernel, stride, expansion, channels in, channels out) of each stage.
 LITE0_STAGES = ((1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
@@ -136,13 +136,19 @@ class EfficientNetLite(nn.Module):
     def features(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         """The stem's output -> the tapped feature maps (tap_levels order) and the pooled summary."""
         taps, x = self.taps(x)
-        summary = F.relu6(self._bn1(self._conv_head(x))).mean(dim=(2, 3))
-        return taps, summary
+        return taps, self.summary(x)
+
+    def summary(self, deepest: torch.Tensor) -> torch.Tensor:
+        """The last block's output -> the pooled 1280-wide summary the classifier reads."""
+        return F.relu6(self._bn1(self._conv_head(deepest))).mean(dim=(2, 3))
+
+    def classify(self, deepest: torch.Tensor) -> torch.Tensor:
+        """The last block's output -> ImageNet class logits (needs classifier=True)."""
+        return self._fc(self.summary(deepest))
 
     def forward(self, L: torch.Tensor) -> torch.Tensor:
         """ImageNet class logits of a black-and-white photo (needs classifier=True)."""
-        _, summary = self.features(self.stem(self.stem_input(L)))
-        return self._fc(summary)
+        return self.classify(self.taps(self.stem(self.stem_input(L)))[1])
 
 
 def pretrained_file(variant: str = "lite0") -> Path:
@@ -180,3 +186,9 @@ def pretrained_encoder(classifier: bool = False, rgb: bool = False, variant: str
 def stem_input_rgb(rgb: torch.Tensor) -> torch.Tensor:
     """sRGB in [0, 1] -> the scaling the RGB stem was trained with."""
     return (rgb - PIXEL_CENTER) / PIXEL_SCALE
+
+
+def stem_input_lab(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    """A colour photo as lightness and ab -> the RGB stem's input (the training terms that show
+    the pretrained network a colour photo)."""
+    return stem_input_rgb(lab_to_rgb(torch.cat((L.float(), ab.float()), dim=1)))

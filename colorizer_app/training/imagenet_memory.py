@@ -20,10 +20,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..imaging.lab import lab_to_rgb
-from ..models.effnet_lite import pretrained_encoder, stem_input_rgb
+from ..models.effnet_lite import pretrained_encoder, stem_input_lab
+from ..models.lite_unet import ENCODERS
 
 TEMPERATURE = 2.0  # softened class probabilities (Hinton et al. 2015): the near misses teach too
+
+
+def encoder_variant(arch: str) -> str:
+    """The pretrained encoder a network of this architecture stands on; ValueError for one
+    that has none, so there is no ImageNet to keep."""
+    if arch not in ENCODERS:
+        raise ValueError(f"it keeps a pretrained encoder's ImageNet classes, and {arch} has none "
+                         f"(use --arch {' or '.join(ENCODERS)}, or an --init model on one)")
+    return ENCODERS[arch]
 
 
 class ImagenetMemory(nn.Module):
@@ -42,19 +51,12 @@ class ImagenetMemory(nn.Module):
     def train(self, mode: bool = True):
         return super().train(False)  # frozen batch norm: the ImageNet statistics, always
 
-    def head(self, deepest: torch.Tensor) -> torch.Tensor:
-        """ImageNet's class logits from a last block's output."""
-        t = self.teacher
-        return t._fc(F.relu6(t._bn1(t._conv_head(deepest))).mean(dim=(2, 3)))
-
     def teacher_logits(self, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
-        rgb = lab_to_rgb(torch.cat((L.float(), ab.float()), dim=1))
-        _, deepest = self.teacher.taps(self.teacher.stem(stem_input_rgb(rgb)))
-        return self.head(deepest)
+        return self.teacher.classify(self.teacher.taps(self.teacher.stem(stem_input_lab(L, ab)))[1])
 
     def forward(self, deepest: torch.Tensor, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
         self.to(deepest.device)
         with torch.no_grad():
             target = F.log_softmax(self.teacher_logits(L, ab).float() / TEMPERATURE, dim=1)
-        pred = F.log_softmax(self.head(deepest).float() / TEMPERATURE, dim=1)
+        pred = F.log_softmax(self.teacher.classify(deepest).float() / TEMPERATURE, dim=1)
         return F.kl_div(pred, target, log_target=True, reduction="batchmean") * TEMPERATURE**2

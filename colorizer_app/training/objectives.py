@@ -17,9 +17,8 @@ from torch import nn
 from ..defaults import DEFAULT_TEMPERATURE
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
-from ..models.lite_unet import ENCODERS
 from ..models.networks import HINT_PREFIX, DiscSpec, PatchDiscriminator
-from .imagenet_memory import ImagenetMemory
+from .imagenet_memory import ImagenetMemory, encoder_variant
 from .perceptual import FeatureLoss
 from .spread_loop import spread_in_loop
 
@@ -90,13 +89,7 @@ class Objective:
         self.opt = self.optimizer(param_groups(model.net, cfg.encoder_lr), lr)
         self.extra_meta: dict = {}
         self.feature_loss = FeatureLoss() if cfg.perceptual_weight else None
-        self.memory = None
-        if cfg.imagenet_weight:
-            arch = model.net.spec.arch
-            if arch not in ENCODERS:
-                raise ValueError(f"keeping ImageNet's classes needs a network on a pretrained encoder "
-                                 f"({', '.join(ENCODERS)}), not {arch}")
-            self.memory = ImagenetMemory(ENCODERS[arch])
+        self.memory = ImagenetMemory(encoder_variant(model.net.spec.arch)) if cfg.imagenet_weight else None
 
     def with_features(self, loss: torch.Tensor, L: torch.Tensor, pred: torch.Tensor, target: torch.Tensor,
                       losses: dict) -> torch.Tensor:
@@ -309,7 +302,10 @@ class GanObjective(Objective):
         scale = self.model.net.spec.ab_scale
         warm = self.step_count < self.cfg.d_warmup
         self.step_count += 1
-        with torch.no_grad() if warm else torch.enable_grad():
+        if warm:  # the critic learns alone: the generator's own terms would go unused
+            with torch.no_grad():
+                fake, terms = self.net(L, hints), {}
+        else:
             fake, terms = self.forward_train(L, ab, labels, hints)
         f = L.shape[-1] // fake.shape[-1]
         L4, real = F.avg_pool2d(L, f), downsample_ab(ab, f)

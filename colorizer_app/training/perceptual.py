@@ -16,8 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..imaging.lab import lab_to_rgb
-from ..models.effnet_lite import TAPS, pretrained_encoder, stem_input_rgb
+from ..models.effnet_lite import TAPS, pretrained_encoder, stem_input_lab
 
 # The feature levels compared: strides 4, 8 and 16 (textures, parts, objects). Stride 32 is left
 # out: at 128 px crops it is a 4x4 grid that says little about where a colour goes.
@@ -46,8 +45,7 @@ class FeatureLoss(nn.Module):
         return super().train(False)  # frozen batch norm: the ImageNet statistics, always
 
     def features(self, L: torch.Tensor, ab: torch.Tensor) -> list[torch.Tensor]:
-        rgb = lab_to_rgb(torch.cat((L.float(), ab.float()), dim=1))
-        taps, _ = self.enc.taps(self.enc.stem(stem_input_rgb(rgb)))
+        taps, _ = self.enc.taps(self.enc.stem(stem_input_lab(L, ab)))
         return taps[: len(LEVELS)]
 
     def forward(self, L: torch.Tensor, pred_ab: torch.Tensor, true_ab: torch.Tensor) -> torch.Tensor:
