@@ -196,6 +196,9 @@ def test_short_finetune_from_the_main_window(qtbot, window, models, tmp_path):
     assert dialog.name_edit.text() == "holiday 2" and dialog.start_button.isEnabled()
 
     dialog.close()
+    # closing never waits on the GUI thread: when the run's `finished` has not yet reached every
+    # slot (the dialog's job bookkeeping is a later queued call), the runner stops when it does
+    qtbot.waitUntil(lambda: not dialog._runner.started, timeout=20000)
     assert workers.running_threads() == []
 
 
