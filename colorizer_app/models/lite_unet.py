@@ -57,18 +57,35 @@ class LiteUNet(nn.Module):
         """ab or bin logits; with_aux: also the auxiliary head's class logits (None without that
         head); with_deepest: also the encoder's deepest feature map, its last block's output
         (training/imagenet_memory.py)."""
+        levels, summary, hint_grid = self.encode(L, hints)
+        out = self.decode(levels, summary, hint_grid)
+        aux = self.aux(summary) if self.aux is not None else None
+        extras = ((aux,) if with_aux else ()) + ((levels[3],) if with_deepest else ())
+        return (out, *extras) if extras else out
+
+    def encode(self, L: torch.Tensor, hints: torch.Tensor | None = None):
+        """What the decoder reads: the encoder's four levels (strides 4, 8, 16, 32), its pooled
+        summary, and the hints (scaled) averaged onto the output grid (None without hint inputs).
+        Apart, so that a frozen encoder's view can be kept and the decoder trained on it alone
+        (scripts/decoder_on_cached_features.py)."""
         enc = self.encoder
         x = enc.stem_input(L).to(L.dtype)
-        extra = None
+        extra = hint_grid = None
         if self.spec.hint_channels:
             if hints is None:
                 hints = L.new_zeros((L.shape[0], self.spec.hint_channels, *L.shape[-2:]))
             scale = hints.new_tensor([1 / self.spec.ab_scale, 1 / self.spec.ab_scale, 1.0])[:, None, None]
             hints = hints.to(x.dtype) * scale.to(x.dtype)
             extra = self.hint_in(same_pad(hints, 3, 2))
-        (f4, f8, f16, f32), summary = enc.features(enc.stem(x, extra))
+            hint_grid = F.avg_pool2d(hints, self.spec.out_stride)
+        levels, summary = enc.features(enc.stem(x, extra))
+        return tuple(levels), summary, hint_grid
+
+    def decode(self, levels, summary: torch.Tensor, hint_grid: torch.Tensor | None = None) -> torch.Tensor:
+        """`encode`'s output -> ab or bin logits at 1/4 of the input."""
+        f4, f8, f16, f32 = levels
         if self.hint_skip is not None:
-            f4 = f4 + self.hint_skip(F.avg_pool2d(hints, self.spec.out_stride))
+            f4 = f4 + self.hint_skip(hint_grid)
         y = self.bottleneck(f32) + self.context(summary)[:, :, None, None]
         y = self.up16(torch.cat((up_to(y, f16), f16), dim=1))
         y = self.up8(torch.cat((up_to(y, f8), f8), dim=1))
@@ -76,6 +93,4 @@ class LiteUNet(nn.Module):
         out = self.head(y)
         if self.spec.family != "classification":
             out = out * self.spec.ab_scale
-        aux = self.aux(summary) if self.aux is not None else None
-        extras = ((aux,) if with_aux else ()) + ((f32,) if with_deepest else ())
-        return (out, *extras) if extras else out
+        return out

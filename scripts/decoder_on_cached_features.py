@@ -1,0 +1,158 @@
+"""Train only the decoder of a Natural or Lively network, on its frozen encoder's view kept in memory.
+
+    python scripts/decoder_on_cached_features.py weights/regression.safetensors ../shared/data/train \\
+        --out runs/dc.safetensors --minutes 60 [--crops] [--save-every 1000]
+
+The encoder of a network on EfficientNet-Lite costs less than its decoder, but it is the part that
+has to keep what ImageNet taught it; with the encoder frozen, each photo's view through it is
+computed once (about 150 KB in fp16) and the decoder alone trains on those views, about four
+times as many photos a second as end-to-end training. It asks whether the decoder is what holds the
+shipped networks back.
+
+Views: by default each photo whole, at the size the app gives a photo of its size (the pool's
+144 px photos at 160 px, as `colorizer-cli eval` shows them); with `--crops`, one crop per photo
+as Natural's training recipe cuts it (128 px, enlarged up to 1.25x with detail given back,
+simulated colour hints, old-scan and old-print damage). Horizontal flips of the views during
+training. The loss is Natural's (smooth L1 on ab plus the chroma term at 0.5); the encoder, the
+hint inputs' first layer and everything else are left as they were. Figures come from
+`colorizer-cli eval` on the files written (docs/training-history.md, "The decoder trained alone").
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from colorizer_app.defaults import DEFAULT_SIZE
+from colorizer_app.models import pipeline, registry
+from colorizer_app.models.checkpoint import load_model, save_model
+from colorizer_app.training.data import CropSampler, lab_batch, load_photo_folder
+from colorizer_app.training.degrade import degrade_lightness, print_damage
+from colorizer_app.training.hint_sampling import simulated_hints
+from colorizer_app.training.objectives import LossConfig, RegressionObjective
+
+PHOTO_SIZE = 144  # the pool's photos
+CROP = 128  # Natural's recipe
+RECIPE = {"zoom": 1.25, "detail": 1.5, "degrade": 0.3, "print_damage": 0.4}
+DECODER = ("bottleneck", "context", "up16", "up8", "up4", "head", "hint_skip")
+META_SKIP = {"format_version", "app_version", "family", "spec", "normalisation", "val_metrics", "history"}
+
+
+def views(net, photos, crops: bool, batch: int = 128, seed: int = 5, log=print):
+    """Every photo's view through the frozen encoder, fp16, and its true ab on the output grid."""
+    n = len(photos)
+    stride = net.spec.stride
+    sampler = CropSampler(photos, CROP, batch, seed=seed, zoom=RECIPE["zoom"], detail=RECIPE["detail"]) if crops else None
+    kept, targets, t0 = None, None, time.time()
+    with torch.inference_mode():
+        for i in range(0, n, batch):
+            if crops:
+                rgb, _ = sampler.next_with_labels()
+                L, ab = lab_batch(rgb)
+                hints = simulated_hints(ab, sampler.gen) if net.spec.hint_channels else None
+                L = print_damage(degrade_lightness(L, RECIPE["degrade"], sampler.gen), RECIPE["print_damage"], sampler.gen)
+            else:
+                L, ab = lab_batch(torch.from_numpy(photos.images[i:i + batch]))
+                size = pipeline.working_shape(*L.shape[-2:], DEFAULT_SIZE, stride)
+                L, ab = (F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
+                         for x in (L, ab))
+                hints = None
+            levels, summary, hint_grid = net.encode(L, hints)
+            parts = (*levels, summary) + ((hint_grid,) if hint_grid is not None else ())
+            m = min(batch, n - i)
+            if kept is None:
+                kept = [torch.empty((n, *p.shape[1:]), dtype=torch.float16) for p in parts]
+                targets = torch.empty((n, 2, *levels[0].shape[-2:]), dtype=torch.float16)
+            for buf, p in zip(kept, parts):
+                buf[i:i + m] = p[:m].half()
+            targets[i:i + m] = F.avg_pool2d(ab, net.spec.out_stride)[:m].half()
+            if (i // batch) % 40 == 0:
+                log(f"views {i + m}/{n}, {time.time() - t0:.0f} s")
+    return kept, targets
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model", type=Path)
+    ap.add_argument("data", type=Path, help="folder of colour photos")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--crops", action="store_true", help="the training recipe's crops instead of whole photos")
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--steps", type=int, help="stop after this many steps (default: by --minutes)")
+    ap.add_argument("--lr", type=float, default=1e-4, help="peak rate; a cosine down to 0 over the run")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--save-every", type=int, default=0, help="also write OUT_s<step>.safetensors this often")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--limit", type=int, help="use only the first N photos")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    model = load_model(args.model)
+    net = model.net.eval()
+    if model.family not in ("regression", "gan") or not hasattr(net, "encode"):
+        print(f"error: {args.model} is not a Natural or Lively network on a pretrained encoder", file=sys.stderr)
+        return 2
+    photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
+    print(f"{len(photos)} photos", flush=True)
+    kept, targets = views(net, photos, args.crops, log=lambda s: print(s, flush=True))
+
+    decoder = [getattr(net, name) for name in DECODER if getattr(net, name, None) is not None]
+    params = [p for m in decoder for p in m.parameters()]
+    net.requires_grad_(False)
+    for p in params:
+        p.requires_grad_(True)
+    loss_of = RegressionObjective(model, LossConfig(regression_loss="smooth_l1", chroma_weight=0.5), lr=0.0).loss
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
+    meta = {k: v for k, v in model.meta.items() if k not in META_SKIP}
+    meta["command"] = "python scripts/decoder_on_cached_features.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+    def save(path: Path, step: int) -> None:
+        net.eval()
+        save_model(path, net, {**meta, "decoder_steps": step})
+        for m in decoder:
+            m.train()
+        print(f"wrote {path}", flush=True)
+
+    for m in decoder:
+        m.train()
+    gen = torch.Generator().manual_seed(args.seed + 1)
+    n, step, t0, avg = len(targets), 0, time.time(), None
+    while True:
+        done = step / args.steps if args.steps else (time.time() - t0) / (60 * args.minutes)
+        if done >= 1.0:
+            break
+        for g in opt.param_groups:
+            g["lr"] = args.lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * done))
+        idx = torch.randint(0, n, (args.batch,), generator=gen)
+        parts = [p[idx].float() for p in kept]
+        target = targets[idx].float()
+        if torch.rand(1, generator=gen).item() < 0.5:
+            parts = [p.flip(-1) if p.ndim == 4 else p for p in parts]
+            target = target.flip(-1)
+        levels, summary, hint_grid = parts[:4], parts[4], (parts[5] if len(parts) > 5 else None)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            pred = net.decode(levels, summary, hint_grid)
+        loss = loss_of(pred.float(), target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        avg = loss.item() if avg is None else 0.98 * avg + 0.02 * loss.item()
+        if step % 100 == 0:
+            print(f"step {step}: loss {avg:.5f}, {(time.time() - t0) / 60:.1f} min", flush=True)
+        if args.save_every and step % args.save_every == 0:
+            save(args.out.with_name(f"{args.out.stem}_s{step}.safetensors"), step)
+    save(args.out, step)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""scripts/decoder_on_cached_features.py: the decoder learns on the frozen encoder's kept view, and
+the encoder (with its batch-norm statistics) is written back exactly as it was, whether the views
+are whole photos or the training recipe's crops with hints and damage. The split of the network
+into encode and decode gives what the network itself gives.
+
+Hermetic: a small untrained network and four scikit-image photos in tmp_path.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from skimage import data
+from skimage.transform import resize
+
+from colorizer_app.models.checkpoint import load_model, new_model, save_model
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "decoder_on_cached_features.py"
+SPEC = {"arch": "effnet_lite0", "widths": (16, 16, 32), "hint_channels": 3}
+
+
+def _run(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True)
+
+
+@pytest.fixture
+def photos(tmp_path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("chelsea", "coffee", "rocket", "astronaut"):
+        rgb = (resize(getattr(data, name)()[..., :3], (144, 144), anti_aliasing=True) * 255).astype(np.uint8)
+        Image.fromarray(rgb).save(folder / f"{name}.png")
+    return folder
+
+
+def _net_file(tmp_path: Path, family: str = "regression") -> Path:
+    torch.manual_seed(0)
+    model = new_model(family, SPEC, pretrained=False)
+    path = tmp_path / f"{family}.safetensors"
+    save_model(path, model.net, {"name": family}, bins=model.bins)
+    return path
+
+
+@pytest.mark.parametrize("views", [[], ["--crops"]], ids=["whole photos", "recipe crops"])
+def test_only_the_decoder_learns(tmp_path, photos, views):
+    start = _net_file(tmp_path)
+    out = tmp_path / "out.safetensors"
+    done = _run(start, photos, "--out", out, "--steps", 3, "--batch", 4, "--lr", 1e-2, *views)
+    assert done.returncode == 0, done.stderr
+    before, after = load_model(start).net.state_dict(), load_model(out).net.state_dict()
+    encoder = [k for k in before if k.startswith(("encoder.", "hint_in."))]
+    decoder = [k for k in before if k.startswith(("up4.", "head.")) and before[k].is_floating_point()]
+    assert encoder and decoder
+    assert all(torch.equal(before[k], after[k]) for k in encoder)
+    assert any(not torch.equal(before[k], after[k]) for k in decoder)
+    assert load_model(out).meta["decoder_steps"] == 3
+
+
+def test_encode_then_decode_is_the_network():
+    torch.manual_seed(0)
+    net = new_model("regression", SPEC, pretrained=False).net.eval()
+    L = torch.rand(2, 1, 64, 96) * 100
+    hints = torch.zeros(2, 3, 64, 96)
+    hints[:, :2, 10, 20], hints[:, 2, 10, 20] = 40.0, 1.0
+    with torch.no_grad():
+        assert torch.equal(net.decode(*net.encode(L, hints)), net(L, hints))
+
+
+def test_a_vivid_network_is_refused(tmp_path, photos):
+    done = _run(_net_file(tmp_path, "classification"), photos, "--out", tmp_path / "x.safetensors", "--steps", 1)
+    assert done.returncode == 2 and "not a Natural or Lively network" in done.stderr
