@@ -1,4 +1,4 @@
-"""Train only the decoder of a Natural or Lively network, on its frozen encoder's view kept in memory.
+"""Train only the decoder of a Natural network, on its frozen encoder's view kept in memory.
 
     python scripts/decoder_on_cached_features.py weights/regression.safetensors ../shared/data/train \\
         --out runs/dc.safetensors --minutes 60 [--crops] [--save-every 1000]
@@ -97,8 +97,8 @@ def main() -> int:
     torch.manual_seed(args.seed)
     model = load_model(args.model)
     net = model.net.eval()
-    if model.family not in ("regression", "gan") or not hasattr(net, "encode"):
-        print(f"error: {args.model} is not a Natural or Lively network on a pretrained encoder", file=sys.stderr)
+    if model.family != "regression" or not hasattr(net, "encode"):
+        print(f"error: {args.model} is not a Natural network on a pretrained encoder", file=sys.stderr)
         return 2
     photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
     print(f"{len(photos)} photos", flush=True)
@@ -112,6 +112,7 @@ def main() -> int:
     loss_of = RegressionObjective(model, LossConfig(regression_loss="smooth_l1", chroma_weight=0.5), lr=0.0).loss
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
     meta = {k: v for k, v in model.meta.items() if k not in META_SKIP}
+    meta["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
     meta["command"] = "python scripts/decoder_on_cached_features.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
     def save(path: Path, step: int) -> None:

@@ -74,4 +74,4 @@ def test_encode_then_decode_is_the_network():
 
 def test_a_vivid_network_is_refused(tmp_path, photos):
     done = _run(_net_file(tmp_path, "classification"), photos, "--out", tmp_path / "x.safetensors", "--steps", 1)
-    assert done.returncode == 2 and "not a Natural or Lively network" in done.stderr
+    assert done.returncode == 2 and "not a Natural network" in done.stderr
