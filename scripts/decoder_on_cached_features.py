@@ -21,7 +21,6 @@ hint inputs' first layer and everything else are left as they were. Figures come
 from __future__ import annotations
 
 import argparse
-import math
 import shlex
 import sys
 import time
@@ -34,30 +33,32 @@ from colorizer_app.defaults import DEFAULT_SIZE
 from colorizer_app.models import pipeline, registry
 from colorizer_app.models.checkpoint import load_model, save_model
 from colorizer_app.training.data import CropSampler, lab_batch, load_photo_folder
-from colorizer_app.training.degrade import degrade_lightness, print_damage
-from colorizer_app.training.hint_sampling import simulated_hints
 from colorizer_app.training.objectives import LossConfig, RegressionObjective
+from colorizer_app.training.trainer import TrainConfig, lr_at, training_batch
 
 PHOTO_SIZE = 144  # the pool's photos
-CROP = 128  # Natural's recipe
-RECIPE = {"zoom": 1.25, "detail": 1.5, "degrade": 0.3, "print_damage": 0.4}
+
+
+def recipe(lr: float, steps: int) -> TrainConfig:
+    """Natural's training recipe, as far as it concerns the decoder: its crops and its loss."""
+    return TrainConfig("regression", steps=steps, crop=128, lr=lr, warmup=50, zoom=1.25, zoom_detail=1.5,
+                       degrade=0.3, print_damage=0.4,
+                       loss=LossConfig(regression_loss="smooth_l1", chroma_weight=0.5))
 DECODER = ("bottleneck", "context", "up16", "up8", "up4", "head", "hint_skip")
 META_SKIP = {"format_version", "app_version", "family", "spec", "normalisation", "val_metrics", "history"}
 
 
-def views(net, photos, crops: bool, batch: int = 128, seed: int = 5, log=print):
-    """Every photo's view through the frozen encoder, fp16, and its true ab on the output grid."""
+def views(net, photos, cfg: TrainConfig | None, batch: int = 128, seed: int = 5, log=print):
+    """One view per photo through the frozen encoder, fp16, and its true ab on the output grid:
+    the photo whole at its working size, or (with `cfg`) a crop as that training recipe cuts it."""
     n = len(photos)
     stride = net.spec.stride
-    sampler = CropSampler(photos, CROP, batch, seed=seed, zoom=RECIPE["zoom"], detail=RECIPE["detail"]) if crops else None
+    sampler = CropSampler(photos, cfg.crop, batch, seed=seed, zoom=cfg.zoom, detail=cfg.zoom_detail) if cfg else None
     kept, targets, t0 = None, None, time.time()
     with torch.inference_mode():
         for i in range(0, n, batch):
-            if crops:
-                rgb, _ = sampler.next_with_labels()
-                L, ab = lab_batch(rgb)
-                hints = simulated_hints(ab, sampler.gen) if net.spec.hint_channels else None
-                L = print_damage(degrade_lightness(L, RECIPE["degrade"], sampler.gen), RECIPE["print_damage"], sampler.gen)
+            if cfg:
+                L, ab, _, hints = training_batch(sampler, cfg, hints=bool(net.spec.hint_channels))
             else:
                 L, ab = lab_batch(torch.from_numpy(photos.images[i:i + batch]))
                 size = pipeline.working_shape(*L.shape[-2:], DEFAULT_SIZE, stride)
@@ -86,7 +87,7 @@ def main() -> int:
     ap.add_argument("--crops", action="store_true", help="the training recipe's crops instead of whole photos")
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--steps", type=int, help="stop after this many steps (default: by --minutes)")
-    ap.add_argument("--lr", type=float, default=1e-4, help="peak rate; a cosine down to 0 over the run")
+    ap.add_argument("--lr", type=float, default=1e-4, help="peak rate (the trainer's warm-up and cosine schedule)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--save-every", type=int, default=0, help="also write OUT_s<step>.safetensors this often")
     ap.add_argument("--threads", type=int, default=1)
@@ -102,14 +103,15 @@ def main() -> int:
         return 2
     photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
     print(f"{len(photos)} photos", flush=True)
-    kept, targets = views(net, photos, args.crops, log=lambda s: print(s, flush=True))
+    cfg = recipe(args.lr, args.steps or 0)
+    kept, targets = views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
 
     decoder = [getattr(net, name) for name in DECODER if getattr(net, name, None) is not None]
     params = [p for m in decoder for p in m.parameters()]
     net.requires_grad_(False)
     for p in params:
         p.requires_grad_(True)
-    loss_of = RegressionObjective(model, LossConfig(regression_loss="smooth_l1", chroma_weight=0.5), lr=0.0).loss
+    loss_of = RegressionObjective(model, cfg.loss, lr=0.0).loss
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
     meta = {k: v for k, v in model.meta.items() if k not in META_SKIP}
     meta["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -131,7 +133,7 @@ def main() -> int:
         if done >= 1.0:
             break
         for g in opt.param_groups:
-            g["lr"] = args.lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * done))
+            g["lr"] = lr_at(step, cfg, done)
         idx = torch.randint(0, n, (args.batch,), generator=gen)
         parts = [p[idx].float() for p in kept]
         target = targets[idx].float()

@@ -90,6 +90,20 @@ def lr_at(step: int, cfg: TrainConfig, done: float | None = None) -> float:
     return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
+def training_batch(sampler: CropSampler, cfg: TrainConfig, device: torch.device | str = "cpu",
+                   hints: bool = False):
+    """A batch as training sees it: L, ab, the photos' labels and the simulated colour hints (None
+    unless `hints`). Crops, plain backdrops, hints, old-scan and old-print damage, in this order:
+    the sampler's generator draws for each in turn, so a seeded run depends on it."""
+    rgb, labels = sampler.next_with_labels()
+    L, ab = lab_batch(rgb, device)
+    L, ab = plain_backdrops(L, ab, cfg.plain_backdrops, sampler.gen)
+    planes = simulated_hints(ab, sampler.gen) if hints else None
+    L = degrade_lightness(L, cfg.degrade, sampler.gen)
+    L = print_damage(L, cfg.print_damage, sampler.gen)
+    return L, ab, labels, planes
+
+
 def validate(objective, val: PhotoSet, device: torch.device, limit: int, batch: int = 32) -> dict:
     """Colour metrics on up to `limit` val photos, made by the app's own pipeline (models/pipeline.py):
     the photos are their own working size, and the ab is upsampled and gamut-mapped as users get it."""
@@ -237,12 +251,8 @@ class Trainer:
                     for g in o.param_groups:
                         g["lr"] = (lr_at(self.step, cfg, self.done_fraction() if cfg.max_minutes else None)
                                    * g.get("lr_gain", 1.0))
-                rgb, labels = self.sampler.next_with_labels()
-                L, ab = lab_batch(rgb, self.device)
-                L, ab = plain_backdrops(L, ab, cfg.plain_backdrops, self.sampler.gen)
-                hints = simulated_hints(ab, self.sampler.gen) if self.model.net.spec.hint_channels else None
-                L = degrade_lightness(L, cfg.degrade, self.sampler.gen)
-                L = print_damage(L, cfg.print_damage, self.sampler.gen)
+                L, ab, labels, hints = training_batch(self.sampler, cfg, self.device,
+                                                      bool(self.model.net.spec.hint_channels))
                 L = L.contiguous(memory_format=torch.channels_last)
                 with autocast:
                     losses = self.objective.train_step(L, ab, labels, hints)
