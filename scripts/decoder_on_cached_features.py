@@ -1,4 +1,4 @@
-"""Train only the decoder of a Natural network, on its frozen encoder's view kept in memory.
+"""Train only the decoder of a Natural or Vivid network, on its frozen encoder's view kept in memory.
 
     python scripts/decoder_on_cached_features.py weights/regression.safetensors ../shared/data/train \\
         --out runs/dc.safetensors --minutes 60 [--crops] [--save-every 1000]
@@ -11,10 +11,11 @@ shipped networks back.
 
 Views: by default each photo whole, at the size the app gives a photo of its size (the pool's
 144 px photos at 160 px, as `colorizer-cli eval` shows them); with `--crops`, one crop per photo
-as Natural's training recipe cuts it (128 px, enlarged up to 1.25x with detail given back,
-simulated colour hints, old-scan and old-print damage). Horizontal flips of the views during
-training. The loss is Natural's (smooth L1 on ab plus the chroma term at 0.5); the encoder, the
-hint inputs' first layer and everything else are left as they were. Figures come from
+as the family's training recipe cuts it (128 px, enlarged up to 1.25x with detail given back,
+simulated colour hints, old-scan and old-print damage; for Vivid also plain backdrops). Horizontal
+flips of the views during training. The loss is the family's: for Natural smooth L1 on ab plus the
+chroma term at 0.5, for Vivid cross-entropy over the colour bins rebalanced toward rare colours
+(lambda 0.8). The encoder, the hint inputs' first layer and everything else are left as they were. Figures come from
 `colorizer-cli eval` on the files written (docs/training-history.md, "The decoder trained alone").
 """
 
@@ -33,17 +34,21 @@ from colorizer_app.defaults import DEFAULT_SIZE
 from colorizer_app.models import pipeline, registry
 from colorizer_app.models.checkpoint import load_model, save_model
 from colorizer_app.training.data import CropSampler, lab_batch, load_photo_folder
-from colorizer_app.training.objectives import LossConfig, RegressionObjective
-from colorizer_app.training.trainer import TrainConfig, lr_at, training_batch
+from colorizer_app.training.objectives import OBJECTIVES, LossConfig
+from colorizer_app.training.trainer import TrainConfig, colour_prior_sample, lr_at, training_batch
 
 PHOTO_SIZE = 144  # the pool's photos
 
 
-def recipe(lr: float, steps: int) -> TrainConfig:
-    """Natural's training recipe, as far as it concerns the decoder: its crops and its loss."""
-    return TrainConfig("regression", steps=steps, crop=128, lr=lr, warmup=50, zoom=1.25, zoom_detail=1.5,
-                       degrade=0.3, print_damage=0.4,
-                       loss=LossConfig(regression_loss="smooth_l1", chroma_weight=0.5))
+def recipe(family: str, lr: float, steps: int) -> TrainConfig:
+    """The family's training recipe (Natural 11's, Vivid 11's), as far as it concerns the decoder:
+    its crops and its loss."""
+    if family == "classification":
+        extra = {"plain_backdrops": 0.5, "loss": LossConfig(rebalance_lambda=0.8)}
+    else:
+        extra = {"loss": LossConfig(regression_loss="smooth_l1", chroma_weight=0.5)}
+    return TrainConfig(family, steps=steps, crop=128, lr=lr, warmup=50, zoom=1.25, zoom_detail=1.5,
+                       degrade=0.3, print_damage=0.4, **extra)
 DECODER = ("bottleneck", "context", "up16", "up8", "up4", "head", "hint_skip")
 META_SKIP = {"format_version", "app_version", "family", "spec", "normalisation", "val_metrics", "history"}
 
@@ -98,12 +103,12 @@ def main() -> int:
     torch.manual_seed(args.seed)
     model = load_model(args.model)
     net = model.net.eval()
-    if model.family != "regression" or not hasattr(net, "encode"):
-        print(f"error: {args.model} is not a Natural network on a pretrained encoder", file=sys.stderr)
+    if model.family not in ("regression", "classification") or not hasattr(net, "encode"):
+        print(f"error: {args.model} is not a Natural or Vivid network on a pretrained encoder", file=sys.stderr)
         return 2
     photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
     print(f"{len(photos)} photos", flush=True)
-    cfg = recipe(args.lr, args.steps or 0)
+    cfg = recipe(model.family, args.lr, args.steps or 0)
     kept, targets = views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
 
     decoder = [getattr(net, name) for name in DECODER if getattr(net, name, None) is not None]
@@ -111,7 +116,8 @@ def main() -> int:
     net.requires_grad_(False)
     for p in params:
         p.requires_grad_(True)
-    loss_of = RegressionObjective(model, cfg.loss, lr=0.0).loss
+    prior = colour_prior_sample(photos) if model.family == "classification" else None
+    loss_of = OBJECTIVES[model.family](model, cfg.loss, lr=0.0, prior_sample=prior).loss
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4, betas=(0.9, 0.99))
     meta = {k: v for k, v in model.meta.items() if k not in META_SKIP}
     meta["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -119,7 +125,7 @@ def main() -> int:
 
     def save(path: Path, step: int) -> None:
         net.eval()
-        save_model(path, net, {**meta, "decoder_steps": step})
+        save_model(path, net, {**meta, "decoder_steps": step}, bins=model.bins)
         for m in decoder:
             m.train()
         print(f"wrote {path}", flush=True)

@@ -1,7 +1,7 @@
 """scripts/decoder_on_cached_features.py: the decoder learns on the frozen encoder's kept view, and
 the encoder (with its batch-norm statistics) is written back exactly as it was, whether the views
-are whole photos or the training recipe's crops with hints and damage. The split of the network
-into encode and decode gives what the network itself gives.
+are whole photos or the training recipe's crops with hints and damage, for Natural and for Vivid.
+The split of the network into encode and decode gives what the network itself gives.
 
 Hermetic: a small untrained network and four scikit-image photos in tmp_path.
 """
@@ -47,9 +47,12 @@ def _net_file(tmp_path: Path, family: str = "regression") -> Path:
     return path
 
 
-@pytest.mark.parametrize("views", [[], ["--crops"]], ids=["whole photos", "recipe crops"])
-def test_only_the_decoder_learns(tmp_path, photos, views):
-    start = _net_file(tmp_path)
+@pytest.mark.parametrize("family, views", [("regression", []), ("regression", ["--crops"]),
+                                           ("classification", []), ("classification", ["--crops"])],
+                         ids=["Natural, whole photos", "Natural, recipe crops", "Vivid, whole photos",
+                              "Vivid, recipe crops"])
+def test_only_the_decoder_learns(tmp_path, photos, family, views):
+    start = _net_file(tmp_path, family)
     out = tmp_path / "out.safetensors"
     done = _run(start, photos, "--out", out, "--steps", 3, "--batch", 4, "--lr", 1e-2, *views)
     assert done.returncode == 0, done.stderr
@@ -60,6 +63,7 @@ def test_only_the_decoder_learns(tmp_path, photos, views):
     assert all(torch.equal(before[k], after[k]) for k in encoder)
     assert any(not torch.equal(before[k], after[k]) for k in decoder)
     assert load_model(out).meta["decoder_steps"] == 3
+    assert load_model(out).family == family
 
 
 def test_encode_then_decode_is_the_network():
@@ -72,6 +76,7 @@ def test_encode_then_decode_is_the_network():
         assert torch.equal(net.decode(*net.encode(L, hints)), net(L, hints))
 
 
-def test_a_vivid_network_is_refused(tmp_path, photos):
-    done = _run(_net_file(tmp_path, "classification"), photos, "--out", tmp_path / "x.safetensors", "--steps", 1)
-    assert done.returncode == 2 and "not a Natural network" in done.stderr
+def test_a_lively_network_is_refused(tmp_path, photos):
+    """Lively learns against its critic, which this script does not train."""
+    done = _run(_net_file(tmp_path, "gan"), photos, "--out", tmp_path / "x.safetensors", "--steps", 1)
+    assert done.returncode == 2 and "not a Natural or Vivid network" in done.stderr

@@ -90,6 +90,14 @@ def lr_at(step: int, cfg: TrainConfig, done: float | None = None) -> float:
     return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
+def colour_prior_sample(photos: PhotoSet) -> torch.Tensor:
+    """ab of up to 2000 photos at 1/4 size: enough for a smooth prior over ~260 bins."""
+    idx = np.random.default_rng(0).permutation(len(photos.images))[:2000]
+    rgb = torch.from_numpy(np.ascontiguousarray(photos.images[np.sort(idx)]))
+    _, ab = lab_batch(rgb)
+    return F.avg_pool2d(ab, 4)
+
+
 def training_batch(sampler: CropSampler, cfg: TrainConfig, device: torch.device | str = "cpu",
                    hints: bool = False):
     """A batch as training sees it: L, ab, the photos' labels and the simulated colour hints (None
@@ -153,7 +161,7 @@ class Trainer:
         wrap = self._ddp_wrap if self.world > 1 else (lambda m: m)
         prior_sample = None
         if cfg.family == "classification" or cfg.loss.rarity_weighted:
-            prior_sample = self._prior_sample()
+            prior_sample = colour_prior_sample(train)
         self.objective = OBJECTIVES[cfg.family](model, cfg.loss, cfg.lr, wrap=wrap, prior_sample=prior_sample)
         for m in self.objective.modules().values():
             m.to(self.device).train()
@@ -169,14 +177,6 @@ class Trainer:
         module.to(self.device)
         ids = [self.device.index] if self.device.type == "cuda" else None
         return torch.nn.parallel.DistributedDataParallel(module, device_ids=ids)
-
-    def _prior_sample(self) -> torch.Tensor:
-        """ab of up to 2000 photos at 1/4 size: enough for a smooth prior over ~260 bins."""
-        imgs = self.train_set.images
-        idx = np.random.default_rng(0).permutation(len(imgs))[:2000]
-        rgb = torch.from_numpy(np.ascontiguousarray(imgs[np.sort(idx)]))
-        _, ab = lab_batch(rgb)
-        return F.avg_pool2d(ab, 4)
 
     # --- checkpoints -------------------------------------------------------------------------
 
