@@ -8,6 +8,7 @@ Hermetic: a small untrained network and four scikit-image photos in tmp_path.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,20 @@ def test_a_lively_network_is_refused(tmp_path, photos):
     """Lively learns against its critic, which this script does not train."""
     done = _run(_net_file(tmp_path, "gan"), photos, "--out", tmp_path / "x.safetensors", "--steps", 1)
     assert done.returncode == 2 and "not a Natural or Vivid network" in done.stderr
+
+
+def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
+    """Natural's decoder learns with the file's own loss (here smooth L1 and the chroma term, as
+    recorded), without the terms through ImageNet networks; --loss overrides the loss on ab."""
+    spec = importlib.util.spec_from_file_location("decoder_script", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    torch.manual_seed(0)
+    model = new_model("regression", SPEC, pretrained=False)
+    path = tmp_path / "n.safetensors"
+    recorded = {"regression_loss": "smooth_l1", "chroma_weight": 0.5, "perceptual_weight": 0.1, "unknown": 1}
+    save_model(path, model.net, {"name": "regression", "loss": recorded})
+    cfg = script.recipe(load_model(path), lr=1e-4, steps=10)
+    assert (cfg.loss.regression_loss, cfg.loss.chroma_weight, cfg.loss.perceptual_weight) == ("smooth_l1", 0.5, 0.0)
+    assert cfg.plain_backdrops == 0.0
+    assert script.recipe(load_model(path), lr=1e-4, steps=10, regression_loss="l2").loss.regression_loss == "l2"

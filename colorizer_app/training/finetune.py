@@ -23,7 +23,7 @@ from ..models import pipeline, registry
 from ..models.checkpoint import CheckpointError, LoadedModel, load_model
 from ..models.user_models import file_stem, name_problem  # noqa: F401  (part of this module's API)
 from .data import PhotoSet, lab_batch, load_photo_folder, photo_size
-from .objectives import LossConfig
+from .objectives import LossConfig, recorded_loss
 from .trainer import Trainer, TrainConfig, validate
 
 MIN_PHOTOS = 10  # fewer cannot both train and leave a held-out photo to judge by
@@ -142,10 +142,8 @@ def held_out_count(n: int) -> int:
 
 def _loss_config(base: LoadedModel, settings: FineTuneSettings) -> LossConfig:
     """The base's own training loss where its card records it, so fine-tuning keeps its style."""
-    recorded = base.meta.get("loss") or {}
-    known = {k: v for k, v in recorded.items() if k in LossConfig.__dataclass_fields__}
-    cfg = LossConfig(**known)
-    if "encoder_lr" not in known:
+    cfg = recorded_loss(base)
+    if "encoder_lr" not in (base.meta.get("loss") or {}):
         cfg.encoder_lr = FINETUNE_ENCODER_LR
     steps = settings.steps
     if base.family == "classification":

@@ -41,6 +41,12 @@ class LossConfig:
     imagenet_weight: float = 0.0  # weight of the term that keeps the encoder's ImageNet classes (imagenet_memory.py)
 
 
+def recorded_loss(model: LoadedModel) -> LossConfig:
+    """The loss a model file records it was trained with; LossConfig's defaults for the rest."""
+    recorded = model.meta.get("loss") or {}
+    return LossConfig(**{k: v for k, v in recorded.items() if k in LossConfig.__dataclass_fields__})
+
+
 CHROMA_EPS = 1e-4  # in the loss's scaled ab units: keeps the gradient finite at gray
 HINT_LR_GAIN = 10.0  # the hint inputs start at zero beside a trained net: they learn this much faster
 
