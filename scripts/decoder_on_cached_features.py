@@ -12,12 +12,12 @@ shipped networks back.
 Views: by default each photo whole, at the size the app gives a photo of its size (the pool's
 144 px photos at 160 px, as `colorizer-cli eval` shows them); with `--crops`, one crop per photo
 as the family's training recipe cuts it (128 px, enlarged up to 1.25x with detail given back,
-simulated colour hints, old-scan and old-print damage; for Vivid also plain backdrops). Horizontal
-flips of the views during training. The loss is the one the file records it was trained with
-(Natural 11: L2 on ab plus the chroma term at 0.5; Vivid 11: cross-entropy over the colour bins
-rebalanced toward rare colours at lambda 0.8), without the feature loss; `--loss smooth_l1` gives a
-Natural network smooth L1 on ab instead. The encoder, the hint inputs' first layer and everything
-else are left as they were.
+simulated colour hints, old-scan and old-print damage; for Vivid also plain backdrops, or for
+either as many as `--plain-backdrops` asks). Horizontal flips of the views during training. The
+loss is the one the file records it was trained with (Natural 11: L2 on ab plus the chroma term at
+0.5; Vivid 11: cross-entropy over the colour bins rebalanced toward rare colours at lambda 0.8),
+without the feature loss; `--loss smooth_l1` gives a Natural network smooth L1 on ab instead. The
+encoder, the hint inputs' first layer and everything else are left as they were.
 Figures come from `colorizer-cli eval` on the files written (docs/training-history.md, "The decoder
 trained alone" and "Vivid's decoder trained alone").
 """
@@ -44,16 +44,18 @@ from colorizer_app.training.trainer import TrainConfig, colour_prior_sample, lr_
 PHOTO_SIZE = 144  # the pool's photos
 
 
-def recipe(model, lr: float, steps: int, regression_loss: str | None = None) -> TrainConfig:
+def recipe(model, lr: float, steps: int, regression_loss: str | None = None,
+           plain_backdrops: float | None = None) -> TrainConfig:
     """The decoder's training recipe: the crops of the family's recipe (Natural 11's, Vivid 11's;
     model files do not record their crops) and the loss the file records."""
     # the terms through ImageNet networks need the colour image, which the kept views are not
     loss = replace(recorded_loss(model), perceptual_weight=0.0, imagenet_weight=0.0)
     if regression_loss:
         loss.regression_loss = regression_loss
-    backdrops = 0.5 if model.family == "classification" else 0.0
+    if plain_backdrops is None:
+        plain_backdrops = 0.5 if model.family == "classification" else 0.0
     return TrainConfig(model.family, steps=steps, crop=128, lr=lr, warmup=50, zoom=1.25, zoom_detail=1.5,
-                       degrade=0.3, print_damage=0.4, plain_backdrops=backdrops, loss=loss)
+                       degrade=0.3, print_damage=0.4, plain_backdrops=plain_backdrops, loss=loss)
 
 
 DECODER = ("bottleneck", "context", "up16", "up8", "up4", "head", "hint_skip")
@@ -100,6 +102,9 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--steps", type=int, help="stop after this many steps (default: by --minutes)")
     ap.add_argument("--loss", choices=("l2", "smooth_l1"), help="Natural: the loss on ab (default: the file's own)")
+    ap.add_argument("--plain-backdrops", type=float,
+                    help="with --crops: share of crops given a neutral plain backdrop (default: the family's, "
+                         "Natural 0, Vivid 0.5; Lively's recipe has 0.3)")
     ap.add_argument("--lr", type=float, default=1e-4, help="peak rate (the trainer's warm-up and cosine schedule)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--save-every", type=int, default=0, help="also write OUT_s<step>.safetensors this often")
@@ -116,7 +121,7 @@ def main() -> int:
         return 2
     photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
     print(f"{len(photos)} photos", flush=True)
-    cfg = recipe(model, args.lr, args.steps or 0, args.loss)
+    cfg = recipe(model, args.lr, args.steps or 0, args.loss, args.plain_backdrops)
     kept, targets = views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
 
     decoder = [getattr(net, name) for name in DECODER if getattr(net, name, None) is not None]

@@ -85,7 +85,8 @@ def test_a_lively_network_is_refused(tmp_path, photos):
 
 def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
     """Natural's decoder learns with the file's own loss (here smooth L1 and the chroma term, as
-    recorded), without the terms through ImageNet networks; --loss overrides the loss on ab."""
+    recorded), without the terms through ImageNet networks; --loss overrides the loss on ab and
+--plain-backdrops the family's share of plain backdrops."""
     spec = importlib.util.spec_from_file_location("decoder_script", SCRIPT)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
@@ -98,3 +99,4 @@ def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
     assert (cfg.loss.regression_loss, cfg.loss.chroma_weight, cfg.loss.perceptual_weight) == ("smooth_l1", 0.5, 0.0)
     assert cfg.plain_backdrops == 0.0
     assert script.recipe(load_model(path), lr=1e-4, steps=10, regression_loss="l2").loss.regression_loss == "l2"
+    assert script.recipe(load_model(path), lr=1e-4, steps=10, plain_backdrops=0.3).plain_backdrops == 0.3
