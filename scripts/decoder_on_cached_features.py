@@ -19,7 +19,7 @@ loss is the one the file records it was trained with (Natural 11: L2 on ab plus 
 without the feature loss; `--loss smooth_l1` gives a Natural network smooth L1 on ab instead. The
 encoder, the hint inputs' first layer and everything else are left as they were.
 Figures come from `colorizer-cli eval` on the files written (docs/training-history.md, "The decoder
-trained alone" and "Vivid's decoder trained alone").
+trained alone", "Vivid's decoder trained alone" and "Lively 12", whose decoder was made this way).
 """
 
 from __future__ import annotations

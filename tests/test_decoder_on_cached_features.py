@@ -86,7 +86,7 @@ def test_a_lively_network_is_refused(tmp_path, photos):
 def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
     """Natural's decoder learns with the file's own loss (here smooth L1 and the chroma term, as
     recorded), without the terms through ImageNet networks; --loss overrides the loss on ab and
---plain-backdrops the family's share of plain backdrops."""
+    --plain-backdrops the family's share of plain backdrops."""
     spec = importlib.util.spec_from_file_location("decoder_script", SCRIPT)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
