@@ -73,6 +73,7 @@ def main() -> int:
     sa, sb = a.net.state_dict(), b.net.state_dict()
     mixed = {k: sa[k] if k in kept else mix(sa[k], sb[k], args.alpha) for k in sa}
     a.net.load_state_dict(mixed)
+    counted = [(m, w) for m, w in ((a, 1 - args.alpha), (b, args.alpha)) if w > 0]
     skip = {"format_version", "app_version", "family", "spec", "normalisation"}
     source = b if b.family == a.family else a
     meta = {k: v for k, v in source.meta.items() if k not in skip}
@@ -87,8 +88,9 @@ def main() -> int:
              "steps": b.meta.get("steps"), "train_seconds": b.meta.get("train_seconds"),
              "val_metrics": b.meta.get("val_metrics")},
         ],
-        "steps": (a.meta.get("steps") or 0) + (b.meta.get("steps") or 0),
-        "train_seconds": round((a.meta.get("train_seconds") or 0) + (b.meta.get("train_seconds") or 0), 1),
+        # the training behind the mixture; a parent at weight 0 (a family relabelled) gives none of it
+        "steps": sum(m.meta.get("steps") or 0 for m, _ in counted),
+        "train_seconds": round(sum(m.meta.get("train_seconds") or 0 for m, _ in counted), 1),
     })
     if args.name:
         meta["name"] = args.name

@@ -19,11 +19,11 @@ TINY = {"widths": (8, 8, 16), "blocks": 2}
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "average_weights.py"
 
 
-def _write(tmp_path: Path, family: str, name: str, seed: int) -> Path:
+def _write(tmp_path: Path, family: str, name: str, seed: int, steps: int = 0) -> Path:
     torch.manual_seed(seed)
     m = new_model(family, TINY, pretrained=False)
     path = tmp_path / f"{name}.safetensors"
-    save_model(path, m.net, {"name": name}, bins=m.bins)
+    save_model(path, m.net, {"name": name, "steps": steps, "train_seconds": 10.0 * steps}, bins=m.bins)
     return path
 
 
@@ -44,6 +44,17 @@ def test_natural_and_lively_mix_at_the_asked_share(tmp_path):
     wa, wb, wm = _floats(a, "regression"), _floats(b, "gan"), _floats(out, "regression")
     assert all(torch.allclose(wm[k], 0.75 * wa[k] + 0.25 * wb[k], atol=2e-3) for k in wm)
     assert load_model(out).meta["parents"][1]["weight"] == 0.25
+
+
+def test_the_training_behind_a_mixture_counts_only_parents_that_give_weights(tmp_path):
+    """Both parents' steps and hours for a mixture; a file relabelled into another family (alpha 1:
+    A's family, B's weights) has only B's training behind it."""
+    a, b = _write(tmp_path, "regression", "a", 1, steps=100), _write(tmp_path, "gan", "b", 2, steps=40)
+    for alpha, steps in ((0.5, 140), (1.0, 40), (0.0, 100)):
+        out = tmp_path / f"mix{alpha}.safetensors"
+        assert _average(a, b, "--alpha", alpha, "--out", out).returncode == 0
+        meta = load_model(out).meta
+        assert (meta["steps"], meta["train_seconds"]) == (steps, 10.0 * steps)
 
 
 def test_vivid_trunk_mixed_with_a_natural_keeps_its_own_colour_head(tmp_path):
