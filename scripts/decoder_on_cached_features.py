@@ -119,6 +119,7 @@ def main() -> int:
     if model.family not in ("regression", "classification") or not hasattr(net, "encode"):
         print(f"error: {args.model} is not a Natural or Vivid network on a pretrained encoder", file=sys.stderr)
         return 2
+    started = time.time()
     photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
     print(f"{len(photos)} photos", flush=True)
     cfg = recipe(model, args.lr, args.steps or 0, args.loss, args.plain_backdrops)
@@ -138,7 +139,10 @@ def main() -> int:
 
     def save(path: Path, step: int) -> None:
         net.eval()
-        save_model(path, net, {**meta, "decoder_steps": step}, bins=model.bins)
+        # the training behind the file: its start's, then this run's (the views included)
+        done = {"decoder_steps": step, "steps": (model.meta.get("steps") or 0) + step,
+                "train_seconds": round((model.meta.get("train_seconds") or 0) + time.time() - started, 1)}
+        save_model(path, net, {**meta, **done}, bins=model.bins)
         for m in decoder:
             m.train()
         print(f"wrote {path}", flush=True)

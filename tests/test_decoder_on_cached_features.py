@@ -44,7 +44,7 @@ def _net_file(tmp_path: Path, family: str = "regression") -> Path:
     torch.manual_seed(0)
     model = new_model(family, SPEC, pretrained=False)
     path = tmp_path / f"{family}.safetensors"
-    save_model(path, model.net, {"name": family}, bins=model.bins)
+    save_model(path, model.net, {"name": family, "steps": 100, "train_seconds": 60.0}, bins=model.bins)
     return path
 
 
@@ -63,7 +63,8 @@ def test_only_the_decoder_learns(tmp_path, photos, family, views):
     assert encoder and decoder
     assert all(torch.equal(before[k], after[k]) for k in encoder)
     assert any(not torch.equal(before[k], after[k]) for k in decoder)
-    assert load_model(out).meta["decoder_steps"] == 3
+    meta = load_model(out).meta
+    assert (meta["decoder_steps"], meta["steps"]) == (3, 103) and meta["train_seconds"] > 60.0
     assert load_model(out).family == family
 
 
