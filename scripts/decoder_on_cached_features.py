@@ -45,13 +45,15 @@ PHOTO_SIZE = 144  # the pool's photos
 
 
 def recipe(model, lr: float, steps: int, regression_loss: str | None = None,
-           plain_backdrops: float | None = None) -> TrainConfig:
+           plain_backdrops: float | None = None, false_colour_weight: float | None = None) -> TrainConfig:
     """The decoder's training recipe: the crops of the family's recipe (Natural 11's, Vivid 11's;
     model files do not record their crops) and the loss the file records."""
     # the terms through ImageNet networks need the colour image, which the kept views are not
     loss = replace(recorded_loss(model), perceptual_weight=0.0, imagenet_weight=0.0)
     if regression_loss:
         loss.regression_loss = regression_loss
+    if false_colour_weight is not None:
+        loss.false_colour_weight = false_colour_weight
     if plain_backdrops is None:
         plain_backdrops = 0.5 if model.family == "classification" else 0.0
     return TrainConfig(model.family, steps=steps, crop=128, lr=lr, warmup=50, zoom=1.25, zoom_detail=1.5,
@@ -102,6 +104,9 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--steps", type=int, help="stop after this many steps (default: by --minutes)")
     ap.add_argument("--loss", choices=("l2", "smooth_l1"), help="Natural: the loss on ab (default: the file's own)")
+    ap.add_argument("--false-colour-weight", type=float,
+                    help="Natural: also fade the colour of pixels further off than the wrong-colour threshold, "
+                         "by this weight (default: the file's own)")
     ap.add_argument("--plain-backdrops", type=float,
                     help="with --crops: share of crops given a neutral plain backdrop (default: the family's, "
                          "Natural 0, Vivid 0.5; Lively's recipe has 0.3)")
@@ -122,7 +127,7 @@ def main() -> int:
     started = time.time()
     photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
     print(f"{len(photos)} photos", flush=True)
-    cfg = recipe(model, args.lr, args.steps or 0, args.loss, args.plain_backdrops)
+    cfg = recipe(model, args.lr, args.steps or 0, args.loss, args.plain_backdrops, args.false_colour_weight)
     kept, targets = views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
 
     decoder = [getattr(net, name) for name in DECODER if getattr(net, name, None) is not None]

@@ -87,7 +87,7 @@ def test_a_lively_network_is_refused(tmp_path, photos):
 def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
     """Natural's decoder learns with the file's own loss (here smooth L1 and the chroma term, as
     recorded), without the terms through ImageNet networks; --loss overrides the loss on ab and
-    --plain-backdrops the family's share of plain backdrops."""
+    --plain-backdrops the family's share of plain backdrops, --false-colour-weight that term's weight."""
     spec = importlib.util.spec_from_file_location("decoder_script", SCRIPT)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
@@ -101,3 +101,5 @@ def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
     assert cfg.plain_backdrops == 0.0
     assert script.recipe(load_model(path), lr=1e-4, steps=10, regression_loss="l2").loss.regression_loss == "l2"
     assert script.recipe(load_model(path), lr=1e-4, steps=10, plain_backdrops=0.3).plain_backdrops == 0.3
+    assert cfg.loss.false_colour_weight == 0.0
+    assert script.recipe(load_model(path), lr=1e-4, steps=10, false_colour_weight=0.5).loss.false_colour_weight == 0.5

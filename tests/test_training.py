@@ -769,6 +769,36 @@ def test_chroma_term_keeps_colour_whose_hue_is_uncertain(weight, faded):
         assert strength > 0.4 * truth_strength
 
 
+def _settled_colour(cfg: LossConfig, target: torch.Tensor) -> torch.Tensor:
+    """The one colour a regression loss settles on for photos that look the same in gray."""
+    from colorizer_app.training.objectives import OBJECTIVES
+
+    model = new_model("regression", {"widths": (8, 8, 16), "blocks": 2})
+    obj = OBJECTIVES["regression"](model, cfg, 1e-3)
+    p = torch.tensor([[1.0, 1.0]])[:, :, None, None].requires_grad_()
+    opt = torch.optim.Adam([p], lr=0.5)
+    for step in range(600):
+        for group in opt.param_groups:
+            group["lr"] = 0.5 if step < 400 else 0.05
+        opt.zero_grad()
+        obj.loss(p.expand(target.shape[0], 2, 1, 1), target).backward()
+        opt.step()
+    return p.detach()[0, :, 0, 0]
+
+
+def test_false_colour_term_fades_a_coin_toss_and_keeps_a_sure_colour():
+    """Red or green behind the same gray: the chroma term keeps a strong colour along one of them,
+    far off for the other half of the photos; the false-colour term charges that and the colour
+    fades. Where every photo agrees (all red), nothing is far off and the colour stays."""
+    toss = torch.tensor([[40.0, 20.0], [-38.0, -20.0]])[:, :, None, None]
+    sure = torch.tensor([[40.0, 20.0], [44.0, 18.0]])[:, :, None, None]
+    bold = _settled_colour(LossConfig(chroma_weight=1.0), toss).norm().item()
+    faded = _settled_colour(LossConfig(chroma_weight=1.0, false_colour_weight=0.5), toss).norm().item()
+    assert faded < 0.7 * bold
+    kept = _settled_colour(LossConfig(chroma_weight=1.0, false_colour_weight=0.5), sure)
+    assert torch.allclose(kept, sure[:, :, 0, 0].mean(0), atol=1.0)
+
+
 @pytest.mark.parametrize("margin", [0.0, 30.0])
 def test_decoded_term_charges_a_false_colour_by_how_far_off_it_is(margin):
     """Cross-entropy over the bins costs the same for any bin far from the truth; the decoded term

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..defaults import DEFAULT_TEMPERATURE
+from ..imaging.metrics import WRONG_AB_ERROR
 from ..models import bins as B
 from ..models.checkpoint import LoadedModel
 from ..models.networks import HINT_PREFIX, DiscSpec, PatchDiscriminator
@@ -34,6 +35,7 @@ class LossConfig:
     aux_weight: float = 0.01  # the auxiliary "what is this photo" head, where the net has one
     hint_spread: bool = False  # regression with hints: the loss is taken after the spread along edges
     chroma_weight: float = 0.0  # regression: also pull each pixel's chroma toward the truth's
+    false_colour_weight: float = 0.0  # regression: also fade the colour of pixels that are far off
     encoder_lr: float = 1.0  # the pretrained encoder's learning rate, as a share of the rest's
     perceptual_weight: float = 0.0  # regression, gan: weight of the ImageNet feature loss (perceptual.py)
     decoded_weight: float = 0.0  # classification: weight of a term on how far off the decoded colours are
@@ -194,6 +196,13 @@ class RegressionObjective(Objective):
             # L2 alone predicts the mean colour, which fades where the hue is uncertain; this pulls
             # the strength of the colour (not its hue) toward the truth's strength.
             per_px = per_px + self.cfg.chroma_weight * (chroma(p) - chroma(t)).square()
+        if self.cfg.false_colour_weight:
+            # a confident false colour costs a user more than a faded one: where the colour is
+            # further off than the wrong-colour threshold, its strength is charged as well (the
+            # gate carries no gradient, so only the strength is pushed down). Where a pixel is far
+            # off in one photo of a kind and right in another, its colour settles fainter.
+            far = (chroma(p - t) > WRONG_AB_ERROR / scale).detach()
+            per_px = per_px + self.cfg.false_colour_weight * far * chroma(p)
         if self.weights is not None:
             flat = target.permute(0, 2, 3, 1).reshape(-1, 2)
             # the bins and weights are made on the CPU; the batch may be on CUDA
