@@ -832,6 +832,8 @@ def test_decoded_term_charges_a_false_colour_by_how_far_off_it_is(margin):
 @pytest.mark.parametrize("accepted, refused", [
     (["--model", "regression", "--hints", "--hint-spread"], ["--model", "regression", "--hint-spread"]),  # no hint inputs
     (["--model", "regression", "--chroma-weight", "0.5"], ["--model", "gan", "--chroma-weight", "0.5"]),  # not its loss
+    (["--model", "regression", "--false-colour-weight", "0.25"],
+     ["--model", "gan", "--false-colour-weight", "0.25"]),  # not its loss
     (["--model", "gan", "--perceptual-weight", "0.1"],
      ["--model", "classification", "--perceptual-weight", "0.1"]),  # predicts bins, not colours
     (["--model", "classification", "--zoom", "1.8"], ["--model", "classification", "--zoom", "0.5"]),  # shrinks

