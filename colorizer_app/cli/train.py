@@ -223,7 +223,9 @@ def run(args) -> int:
             print("error: --hint-spread trains the hint inputs of a regression net: use it with "
                   "--model regression and --hints (or an --init model that has them)", file=sys.stderr)
             return 2
-        for flag, value in (("--chroma-weight", args.chroma_weight), ("--false-colour-weight", args.false_colour_weight)):
+        regression_terms = (("--chroma-weight", args.chroma_weight),
+                            ("--false-colour-weight", args.false_colour_weight))
+        for flag, value in regression_terms:
             if value and args.model != "regression":
                 print(f"error: {flag} is a term of the regression loss: use it with --model regression",
                       file=sys.stderr)
