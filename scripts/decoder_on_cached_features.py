@@ -19,7 +19,8 @@ loss is the one the file records it was trained with (Natural 11: L2 on ab plus 
 without the feature loss; `--loss smooth_l1` gives a Natural network smooth L1 on ab instead. The
 encoder, the hint inputs' first layer and everything else are left as they were.
 Figures come from `colorizer-cli eval` on the files written (docs/training-history.md, "The decoder
-trained alone", "Vivid's decoder trained alone" and "Lively 12", whose decoder was made this way).
+trained alone", "Vivid's decoder trained alone", "Lively 12" and "Natural 12", whose decoders were
+made this way; Natural 12's with `--false-colour-weight`, which fades colours that are far off).
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ def main() -> int:
     net = model.net.eval()
     if model.family not in ("regression", "classification") or not hasattr(net, "encode"):
         print(f"error: {args.model} is not a Natural or Vivid network on a pretrained encoder", file=sys.stderr)
+        return 2
+    natural_only = [flag for flag, value in (("--loss", args.loss), ("--false-colour-weight", args.false_colour_weight))
+                    if value is not None]
+    if natural_only and model.family != "regression":
+        print(f"error: {', '.join(natural_only)}: terms of Natural's loss, and {args.model} is a Vivid network",
+              file=sys.stderr)
         return 2
     started = time.time()
     photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)

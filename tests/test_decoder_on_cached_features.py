@@ -84,6 +84,15 @@ def test_a_lively_network_is_refused(tmp_path, photos):
     assert done.returncode == 2 and "not a Natural or Vivid network" in done.stderr
 
 
+def test_natural_loss_options_are_refused_for_vivid(tmp_path, photos):
+    """--loss and --false-colour-weight are terms of Natural's loss: a Vivid file says so instead of
+    training without them, and nothing is written."""
+    out = tmp_path / "x.safetensors"
+    done = _run(_net_file(tmp_path, "classification"), photos, "--out", out, "--steps", 1,
+                "--false-colour-weight", 0.25)
+    assert done.returncode == 2 and "--false-colour-weight" in done.stderr and not out.exists()
+
+
 def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
     """Natural's decoder learns with the file's own loss (here smooth L1 and the chroma term, as
     recorded), without the terms through ImageNet networks; --loss overrides the loss on ab and
