@@ -5,9 +5,10 @@
 
 The encoder of a network on EfficientNet-Lite costs less than its decoder, but it is the part that
 has to keep what ImageNet taught it; with the encoder frozen, each photo's view through it is
-computed once (about 150 KB in fp16) and the decoder alone trains on those views, about four
+computed once (fp16: about 150 KB a whole photo, 110 KB a crop) and the decoder alone trains on those views, about four
 times as many photos a second as end-to-end training. It asks whether the decoder is what holds the
-shipped networks back.
+shipped networks back. `--views FILE` keeps the views on disk, so runs that
+try other losses or seeds on the same encoder skip the part that takes longest.
 
 Views: by default each photo whole, at the size the app gives a photo of its size (the pool's
 144 px photos at 160 px, as `colorizer-cli eval` shows them); with `--crops`, one crop per photo
@@ -16,7 +17,8 @@ simulated colour hints, old-scan and old-print damage; for Vivid also plain back
 either as many as `--plain-backdrops` asks). Horizontal flips of the views during training. The
 loss is the one the file records it was trained with (Natural 11: L2 on ab plus the chroma term at
 0.5; Vivid 11: cross-entropy over the colour bins rebalanced toward rare colours at lambda 0.8),
-without the feature loss; `--loss smooth_l1` gives a Natural network smooth L1 on ab instead. The
+without the feature loss; `--loss smooth_l1` gives a Natural network smooth L1 on ab instead, and
+`--chroma-weight` and `--false-colour-weight` set the weights of its two colour-strength terms. The
 encoder, the hint inputs' first layer and everything else are left as they were.
 Figures come from `colorizer-cli eval` on the files written (docs/training-history.md, "The decoder
 trained alone", "Vivid's decoder trained alone", "Lively 12" and "Natural 12", whose decoders were
@@ -26,6 +28,7 @@ made this way; Natural 12's with `--false-colour-weight`, which fades colours th
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shlex
 import sys
 import time
@@ -46,7 +49,8 @@ PHOTO_SIZE = 144  # the pool's photos
 
 
 def recipe(model, lr: float, steps: int, regression_loss: str | None = None,
-           plain_backdrops: float | None = None, false_colour_weight: float | None = None) -> TrainConfig:
+           plain_backdrops: float | None = None, false_colour_weight: float | None = None,
+           chroma_weight: float | None = None) -> TrainConfig:
     """The decoder's training recipe: the crops of the family's recipe (Natural 11's, Vivid 11's;
     model files do not record their crops) and the loss the file records."""
     # the terms through ImageNet networks need the colour image, which the kept views are not
@@ -55,6 +59,8 @@ def recipe(model, lr: float, steps: int, regression_loss: str | None = None,
         loss.regression_loss = regression_loss
     if false_colour_weight is not None:
         loss.false_colour_weight = false_colour_weight
+    if chroma_weight is not None:
+        loss.chroma_weight = chroma_weight
     if plain_backdrops is None:
         plain_backdrops = 0.5 if model.family == "classification" else 0.0
     return TrainConfig(model.family, steps=steps, crop=128, lr=lr, warmup=50, zoom=1.25, zoom_detail=1.5,
@@ -96,6 +102,39 @@ def views(net, photos, cfg: TrainConfig | None, batch: int = 128, seed: int = 5,
     return kept, targets
 
 
+def encoder_digest(net) -> str:
+    """A fingerprint of everything but the decoder: what the views are made through."""
+    digest = hashlib.sha256()
+    for name, value in sorted(net.state_dict().items()):
+        if name.split(".")[0] not in DECODER:
+            digest.update(name.encode())
+            digest.update(value.detach().cpu().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def kept_views(args, net, photos, cfg: TrainConfig):
+    """The views, from `--views` when they were made through the same encoder from the same photos
+    and crops (a start with another decoder on that encoder reads them too); otherwise made, and
+    written there when asked."""
+    if not args.views:
+        return views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
+    key = {"encoder": encoder_digest(net), "photos": len(photos), "crops": args.crops,
+           "plain_backdrops": cfg.plain_backdrops}
+    if args.views.exists():
+        saved = torch.load(args.views, weights_only=True)
+        if saved["key"] != key:
+            raise SystemExit(f"error: {args.views} holds views made through another encoder or of other "
+                             f"photos or crops ({saved['key']}, and this run's are {key})")
+        print(f"views read from {args.views}", flush=True)
+        return saved["kept"], saved["targets"]
+    kept, targets = views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
+    part = args.views.with_name(args.views.name + ".part")
+    torch.save({"key": key, "kept": kept, "targets": targets}, part)
+    part.replace(args.views)
+    print(f"views written to {args.views}", flush=True)
+    return kept, targets
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model", type=Path)
@@ -108,6 +147,12 @@ def main() -> int:
     ap.add_argument("--false-colour-weight", type=float,
                     help="Natural: also fade the colour of pixels further off than the wrong-colour threshold, "
                          "by this weight (default: the file's own)")
+    ap.add_argument("--chroma-weight", type=float,
+                    help="Natural: pull each pixel's colour strength toward the truth's by this weight "
+                         "(default: the file's own)")
+    ap.add_argument("--views", type=Path,
+                    help="keep the views in this file: made and written when it is missing, read when it "
+                         "is there (runs with other losses or seeds on the same start then skip making them)")
     ap.add_argument("--plain-backdrops", type=float,
                     help="with --crops: share of crops given a neutral plain backdrop (default: the family's, "
                          "Natural 0, Vivid 0.5; Lively's recipe has 0.3)")
@@ -125,8 +170,8 @@ def main() -> int:
     if model.family not in ("regression", "classification") or not hasattr(net, "encode"):
         print(f"error: {args.model} is not a Natural or Vivid network on a pretrained encoder", file=sys.stderr)
         return 2
-    natural_only = [flag for flag, value in (("--loss", args.loss), ("--false-colour-weight", args.false_colour_weight))
-                    if value is not None]
+    natural_only = [flag for flag, value in (("--loss", args.loss), ("--false-colour-weight", args.false_colour_weight),
+                                             ("--chroma-weight", args.chroma_weight)) if value is not None]
     if natural_only and model.family != "regression":
         print(f"error: {', '.join(natural_only)}: terms of Natural's loss, and {args.model} is a Vivid network",
               file=sys.stderr)
@@ -134,8 +179,9 @@ def main() -> int:
     started = time.time()
     photos = load_photo_folder(args.data, PHOTO_SIZE, cache_dir=registry.cache_dir() / "photos", limit=args.limit)
     print(f"{len(photos)} photos", flush=True)
-    cfg = recipe(model, args.lr, args.steps or 0, args.loss, args.plain_backdrops, args.false_colour_weight)
-    kept, targets = views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
+    cfg = recipe(model, args.lr, args.steps or 0, args.loss, args.plain_backdrops, args.false_colour_weight,
+                 args.chroma_weight)
+    kept, targets = kept_views(args, net, photos, cfg)
 
     decoder = [getattr(net, name) for name in DECODER if getattr(net, name, None) is not None]
     params = [p for m in decoder for p in m.parameters()]

@@ -85,12 +85,34 @@ def test_a_lively_network_is_refused(tmp_path, photos):
 
 
 def test_natural_loss_options_are_refused_for_vivid(tmp_path, photos):
-    """--loss and --false-colour-weight are terms of Natural's loss: a Vivid file says so instead of
+    """--loss, --chroma-weight and --false-colour-weight are terms of Natural's loss: a Vivid file says so instead of
     training without them, and nothing is written."""
     out = tmp_path / "x.safetensors"
     done = _run(_net_file(tmp_path, "classification"), photos, "--out", out, "--steps", 1,
                 "--false-colour-weight", 0.25)
     assert done.returncode == 2 and "--false-colour-weight" in done.stderr and not out.exists()
+    done = _run(_net_file(tmp_path, "classification"), photos, "--out", out, "--steps", 1, "--chroma-weight", 1.0)
+    assert done.returncode == 2 and "--chroma-weight" in done.stderr and not out.exists()
+
+
+def test_kept_views_are_reused_and_give_the_same_network(tmp_path, photos):
+    """A run with --views writes them; a second run reads them instead of making
+    them again, and a run on the same views with the first seed gives the first run's network. Views
+    made through another encoder are refused by name."""
+    start, views = _net_file(tmp_path), tmp_path / "crops.views"
+    common = ("--steps", 3, "--batch", 4, "--lr", 1e-2, "--crops", "--views", views)
+    first = _run(start, photos, "--out", tmp_path / "a.safetensors", "--seed", 1, *common)
+    assert first.returncode == 0, first.stderr
+    assert views.exists() and "views written" in first.stdout
+    again = _run(start, photos, "--out", tmp_path / "b.safetensors", "--seed", 1, *common)
+    assert again.returncode == 0 and "views read" in again.stdout
+    a, b = (load_model(tmp_path / f"{x}.safetensors").net.state_dict() for x in "ab")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    other = tmp_path / "other.safetensors"
+    torch.manual_seed(1)
+    save_model(other, new_model("regression", SPEC, pretrained=False).net, {"name": "regression"})
+    refused = _run(other, photos, "--out", tmp_path / "c.safetensors", *common)
+    assert refused.returncode != 0 and str(views) in refused.stderr and not (tmp_path / "c.safetensors").exists()
 
 
 def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
@@ -112,3 +134,4 @@ def test_the_recipe_takes_the_loss_the_file_records(tmp_path):
     assert script.recipe(load_model(path), lr=1e-4, steps=10, plain_backdrops=0.3).plain_backdrops == 0.3
     assert cfg.loss.false_colour_weight == 0.0
     assert script.recipe(load_model(path), lr=1e-4, steps=10, false_colour_weight=0.5).loss.false_colour_weight == 0.5
+    assert script.recipe(load_model(path), lr=1e-4, steps=10, chroma_weight=1.0).loss.chroma_weight == 1.0
