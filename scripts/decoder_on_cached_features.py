@@ -5,10 +5,10 @@
 
 The encoder of a network on EfficientNet-Lite costs less than its decoder, but it is the part that
 has to keep what ImageNet taught it; with the encoder frozen, each photo's view through it is
-computed once (fp16: about 150 KB a whole photo, 110 KB a crop) and the decoder alone trains on those views, about four
-times as many photos a second as end-to-end training. It asks whether the decoder is what holds the
-shipped networks back. `--views FILE` keeps the views on disk, so runs that
-try other losses or seeds on the same encoder skip the part that takes longest.
+computed once (fp16: about 150 KB a whole photo, 110 KB a crop) and the decoder alone trains on
+those views, about four times as many photos a second as end-to-end training. It asks whether the
+decoder is what holds the shipped networks back. `--views FILE` keeps the views on disk, so runs
+that try other losses or seeds on the same encoder skip the part that takes longest.
 
 Views: by default each photo whole, at the size the app gives a photo of its size (the pool's
 144 px photos at 160 px, as `colorizer-cli eval` shows them); with `--crops`, one crop per photo
