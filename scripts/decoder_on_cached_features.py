@@ -21,8 +21,9 @@ without the feature loss; `--loss smooth_l1` gives a Natural network smooth L1 o
 `--chroma-weight` and `--false-colour-weight` set the weights of its two colour-strength terms. The
 encoder, the hint inputs' first layer and everything else are left as they were.
 Figures come from `colorizer-cli eval` on the files written (docs/training-history.md, "The decoder
-trained alone", "Vivid's decoder trained alone", "Lively 12" and "Natural 12", whose decoders were
-made this way; Natural 12's with `--false-colour-weight`, which fades colours that are far off).
+trained alone", "Vivid's decoder trained alone", "Lively 12", "Natural 12" and "Natural 13", whose
+decoders were made this way; Natural 12's and 13's with `--false-colour-weight`, which fades colours
+that are far off).
 """
 
 from __future__ import annotations
