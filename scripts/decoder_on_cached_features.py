@@ -153,7 +153,8 @@ def main() -> int:
                          "(default: the file's own)")
     ap.add_argument("--views", type=Path,
                     help="keep the views in this file: made and written when it is missing, read when it "
-                         "is there (runs with other losses or seeds on the same start then skip making them)")
+                         "is there and was made through the same encoder (runs with other losses or seeds then "
+                         "skip making them)")
     ap.add_argument("--plain-backdrops", type=float,
                     help="with --crops: share of crops given a neutral plain backdrop (default: the family's, "
                          "Natural 0, Vivid 0.5; Lively's recipe has 0.3)")

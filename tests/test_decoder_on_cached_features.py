@@ -85,8 +85,8 @@ def test_a_lively_network_is_refused(tmp_path, photos):
 
 
 def test_natural_loss_options_are_refused_for_vivid(tmp_path, photos):
-    """--loss, --chroma-weight and --false-colour-weight are terms of Natural's loss: a Vivid file says so instead of
-    training without them, and nothing is written."""
+    """--loss, --chroma-weight and --false-colour-weight are terms of Natural's loss: a Vivid file
+    says so instead of training without them, and nothing is written."""
     out = tmp_path / "x.safetensors"
     done = _run(_net_file(tmp_path, "classification"), photos, "--out", out, "--steps", 1,
                 "--false-colour-weight", 0.25)
@@ -96,9 +96,9 @@ def test_natural_loss_options_are_refused_for_vivid(tmp_path, photos):
 
 
 def test_kept_views_are_reused_and_give_the_same_network(tmp_path, photos):
-    """A run with --views writes them; a second run reads them instead of making
-    them again, and a run on the same views with the first seed gives the first run's network. Views
-    made through another encoder are refused by name."""
+    """A run with --views writes them; a second run with the same seed reads them instead of making
+    them again and gives the same network. Views made through another encoder are refused, and the
+    message names the file."""
     start, views = _net_file(tmp_path), tmp_path / "crops.views"
     common = ("--steps", 3, "--batch", 4, "--lr", 1e-2, "--crops", "--views", views)
     first = _run(start, photos, "--out", tmp_path / "a.safetensors", "--seed", 1, *common)
