@@ -54,14 +54,11 @@ def recipe(model, lr: float, steps: int, regression_loss: str | None = None,
            chroma_weight: float | None = None) -> TrainConfig:
     """The decoder's training recipe: the crops of the family's recipe (Natural 11's, Vivid 11's;
     model files do not record their crops) and the loss the file records."""
+    asked = {"regression_loss": regression_loss, "false_colour_weight": false_colour_weight,
+             "chroma_weight": chroma_weight}
     # the terms through ImageNet networks need the colour image, which the kept views are not
-    loss = replace(recorded_loss(model), perceptual_weight=0.0, imagenet_weight=0.0)
-    if regression_loss:
-        loss.regression_loss = regression_loss
-    if false_colour_weight is not None:
-        loss.false_colour_weight = false_colour_weight
-    if chroma_weight is not None:
-        loss.chroma_weight = chroma_weight
+    loss = replace(recorded_loss(model), perceptual_weight=0.0, imagenet_weight=0.0,
+                   **{name: value for name, value in asked.items() if value is not None})
     if plain_backdrops is None:
         plain_backdrops = 0.5 if model.family == "classification" else 0.0
     return TrainConfig(model.family, steps=steps, crop=128, lr=lr, warmup=50, zoom=1.25, zoom_detail=1.5,
@@ -117,11 +114,11 @@ def kept_views(args, net, photos, cfg: TrainConfig):
     """The views, from `--views` when they were made through the same encoder from the same photos
     and crops (a start with another decoder on that encoder reads them too); otherwise made, and
     written there when asked."""
-    if not args.views:
-        return views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
-    key = {"encoder": encoder_digest(net), "photos": len(photos), "crops": args.crops,
-           "plain_backdrops": cfg.plain_backdrops}
-    if args.views.exists():
+    key = None
+    if args.views:
+        key = {"encoder": encoder_digest(net), "photos": len(photos), "crops": args.crops,
+               "plain_backdrops": cfg.plain_backdrops}
+    if args.views and args.views.exists():
         saved = torch.load(args.views, weights_only=True)
         if saved["key"] != key:
             raise SystemExit(f"error: {args.views} holds views made through another encoder or of other "
@@ -129,10 +126,11 @@ def kept_views(args, net, photos, cfg: TrainConfig):
         print(f"views read from {args.views}", flush=True)
         return saved["kept"], saved["targets"]
     kept, targets = views(net, photos, cfg if args.crops else None, log=lambda s: print(s, flush=True))
-    part = args.views.with_name(args.views.name + ".part")
-    torch.save({"key": key, "kept": kept, "targets": targets}, part)
-    part.replace(args.views)
-    print(f"views written to {args.views}", flush=True)
+    if args.views:
+        part = args.views.with_name(args.views.name + ".part")
+        torch.save({"key": key, "kept": kept, "targets": targets}, part)
+        part.replace(args.views)
+        print(f"views written to {args.views}", flush=True)
     return kept, targets
 
 
