@@ -590,3 +590,15 @@ def test_a_stopped_runner_starts_a_new_thread_for_its_next_job(qtbot):
             runner.submit(job)
         assert got.args == [value * 10] and runner.started
         assert runner.shutdown(5000) and not runner.started
+
+
+def test_model_card_calls_bundled_models_by_the_pickers_names(tmp_path):
+    """The bundled files are named after their families (regression, gan); the card's heading gives
+    the name a person picks them by first, the file's name beside it."""
+    from colorizer_app.gui.about import metadata_html
+    from colorizer_app.models.registry import ModelEntry
+
+    bundled = ModelEntry("gan", tmp_path / "gan.safetensors", "gan", True, {})
+    own = ModelEntry("my-family-photos", tmp_path / "mine.safetensors", "gan", False, {})
+    assert "<h3>Lively (gan)</h3>" in metadata_html(bundled)
+    assert "<h3>my-family-photos</h3>" in metadata_html(own)

@@ -13,6 +13,7 @@ from .. import __version__
 from ..models import registry
 from ..models.registry import ModelEntry
 from .controls import device_items
+from .wording import model_title
 
 _SHOWN_META = ("family", "name", "steps", "version", "app_version", "training_data", "data",
                "command", "val_metrics", "default_temperature", "spec", "created")
@@ -40,7 +41,9 @@ def metadata_html(entry: ModelEntry) -> str:
     body = "".join(f"<tr><td valign='top'><b>{html.escape(k)}</b></td>"
                    f"<td><pre style='margin:0; white-space:pre-wrap'>{html.escape(v)}</pre></td></tr>"
                    for k, v in rows)
-    return f"<h3>{html.escape(entry.name)}</h3><table cellspacing='4'>{body}</table>"
+    title = model_title(entry)
+    heading = title if title == entry.name else f"{title} ({entry.name})"
+    return f"<h3>{html.escape(heading)}</h3><table cellspacing='4'>{body}</table>"
 
 
 class AboutDialog(QDialog):
@@ -109,7 +112,7 @@ class ModelCardDialog(QDialog):
         for e in entries:
             view = QTextBrowser()
             view.setHtml(metadata_html(e))
-            self.tabs.addTab(view, e.name)
+            self.tabs.addTab(view, model_title(e))  # the picker's name; the file's is in the tab
         if not entries:
             view = QTextBrowser()
             view.setPlainText(f"No models found.\n\nBundled models: {registry.bundled_dir()}\n"
