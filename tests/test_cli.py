@@ -76,6 +76,24 @@ def test_bad_files_are_reported_and_the_batch_goes_on(tiny_models, photos, tmp_p
     assert names == ["astro.png", "camera.png", "coffee.png"]  # nothing half-written, no temp files
 
 
+def test_each_missing_input_is_named_once_and_counted_once(tiny_models, photos, tmp_path, capsys):
+    gone_file, gone_folder = tmp_path / "nothere.jpg", tmp_path / "nodir"
+    out = tmp_path / "out"
+    rc = main(["colorize", str(photos / "camera.png"), str(gone_file), str(gone_folder), "-o", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 1
+    assert captured.err.count(str(gone_file)) == 1 and captured.err.count(str(gone_folder)) == 1
+    assert f"1 of 3 photos written to {out}; 2 failed" in captured.out
+    assert [p.name for p in out.iterdir()] == ["camera.png"]
+    # nothing to write at all: the output folder is not made
+    nowhere = tmp_path / "nowhere"
+    assert main(["colorize", str(gone_file), str(gone_folder), "-o", str(nowhere)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count(str(gone_file)) == 1
+    assert f"0 of 2 photos written to {nowhere}; 2 failed" in captured.out
+    assert not nowhere.exists()
+
+
 def test_never_writes_over_an_input(tiny_models, photos, capsys):
     original = (photos / "camera.png").read_bytes()
     rc = main(["colorize", str(photos / "camera.png"), "-o", str(photos), "--format", "png"])

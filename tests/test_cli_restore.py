@@ -83,8 +83,10 @@ def test_restore_options_and_refusals(photos, tmp_path, capsys):
     # never over the original, even when asked to write beside it under its own name
     assert main(["restore", str(one), "-o", str(src), "--pattern", "{stem}", "--format", "jpg"]) == 1
     assert "refusing to overwrite an input file" in capsys.readouterr().err
-    assert main(["restore", str(tmp_path / "missing.png"), "-o", str(tmp_path / "o3")]) == 1
-    assert "missing.png: no such file or folder" in capsys.readouterr().err
+    assert main(["restore", str(one), str(tmp_path / "missing.png"), "-o", str(tmp_path / "o3")]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("missing.png") == 1 and "missing.png: no such file or folder" in captured.err
+    assert f"1 of 2 photos written to {tmp_path / 'o3'}; 1 failed" in captured.out
 
 
 def test_colorize_restore_colours_the_repaired_photo(tiny_models, photos, tmp_path):

@@ -18,7 +18,6 @@ from ..imaging.io import (
     PNG_COMPRESSION,
     ImageError,
     SaveAbandoned,
-    check_writable_folder,
     load_image,
     output_path,
     save_image,
@@ -111,7 +110,6 @@ def _run(args, stop: StopSignals) -> int:
         colorizer = Colorizer(model, device=args.device, size=args.size, threads=args.threads,
                               temperature=args.temperature, vibrance=args.vibrance, on_warning=warn,
                               reference=reference, hints=hints, restore=restore_options(args))
-        check_writable_folder(args.out)  # before any photo: a read-only folder is found at once
     except (CheckpointError, ImageError, ReferenceError, HintsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -122,6 +120,7 @@ def _run(args, stop: StopSignals) -> int:
     if inputs is None:
         return 2
     files, failures = inputs
+    total = len(files) + len(failures)  # a missing input counts as a photo not written
     used: set[Path] = set()
     protected = list(files)
     written = 0
@@ -156,4 +155,4 @@ def _run(args, stop: StopSignals) -> int:
             except (ImageError, ValueError, OSError) as e:
                 failures.append((src, str(e)))
                 tqdm.write(f"failed: {e}", file=sys.stderr)
-    return finish_batch(written, len(files), args.out, failures, stop, error=broken_model)
+    return finish_batch(written, total, args.out, failures, stop, error=broken_model)

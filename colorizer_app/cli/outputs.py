@@ -8,7 +8,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..imaging.io import iter_image_files, output_path, remove_stale_temp_files
+from ..imaging.io import (
+    ImageError, check_writable_folder, iter_image_files, output_path, remove_stale_temp_files,
+)
 
 
 def inputs_without_outputs(files: list[Path], args) -> list[Path]:
@@ -37,16 +39,27 @@ def unique_path(dest: Path, used: set[Path]) -> Path:
 
 
 def batch_inputs(args) -> tuple[list[Path], list[tuple[Path, str]]] | None:
-    """The photos a batch run works on and the inputs it cannot find (reported at once), after
-    clearing what a killed run left in the output folder; None, with the error printed, when there
-    is nothing to do at all."""
-    for stale in remove_stale_temp_files(args.out):
-        tqdm.write(f"note: removed {stale.name}, left in {args.out} by a run that was killed")
-    files = inputs_without_outputs(iter_image_files(args.inputs, skip_folders=[args.out]), args)
+    """The photos a batch run works on and the inputs it cannot find, each missing input reported
+    here once (the loader never sees it); None, with the error printed, when there is nothing to do
+    at all or the output folder cannot be written.
+
+    The output folder is made and proved writable only when there is a photo to write in it, still
+    before any photo is colourised; then what a killed run left there is cleared.
+    """
     missing = [p for p in args.inputs if not p.exists()]
+    present = [p for p in args.inputs if p.exists()]
+    files = inputs_without_outputs(iter_image_files(present, skip_folders=[args.out]), args)
     if not files and not missing:
         print("error: no photos found in the given inputs", file=sys.stderr)
         return None
+    if files:
+        try:
+            check_writable_folder(args.out)
+        except ImageError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return None
+        for stale in remove_stale_temp_files(args.out):
+            tqdm.write(f"note: removed {stale.name}, left in {args.out} by a run that was killed")
     failures = [(p, "no such file or folder") for p in missing]
     for p, why in failures:
         tqdm.write(f"failed: {p}: {why}", file=sys.stderr)

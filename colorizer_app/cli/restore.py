@@ -16,8 +16,7 @@ from tqdm import tqdm
 
 from .. import cpu_threads
 from ..imaging.io import (
-    OUTPUT_FORMATS, ImageError, SaveAbandoned, check_writable_folder, load_image, output_path,
-    save_image,
+    OUTPUT_FORMATS, ImageError, SaveAbandoned, load_image, output_path, save_image,
 )
 from ..imaging.lab import gray_uint8
 from ..imaging.metadata import icc_matches
@@ -51,11 +50,6 @@ def run(args) -> int:
         print(f"error: --threads must be from 0 (automatic) to {cpu_threads.MAX_THREADS}, not {args.threads}",
               file=sys.stderr)
         return 2
-    try:
-        check_writable_folder(args.out)
-    except ImageError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
     with StopSignals() as stop:
         return _run(args, options, stop)
 
@@ -72,6 +66,7 @@ def _run(args, options: Restore, stop: StopSignals) -> int:
     if inputs is None:
         return 2
     files, failures = inputs
+    total = len(files) + len(failures)  # a missing input counts as a photo not written
     used: set[Path] = set()
     written = 0
     for src in tqdm(files, unit="photo", dynamic_ncols=True, desc="restoring"):
@@ -99,4 +94,4 @@ def _run(args, options: Restore, stop: StopSignals) -> int:
             why = str(e) if isinstance(e, ImageError) else f"{src}: {e}"
             failures.append((src, why))
             tqdm.write(f"failed: {why}", file=sys.stderr)
-    return finish_batch(written, len(files), args.out, failures, stop)
+    return finish_batch(written, total, args.out, failures, stop)
