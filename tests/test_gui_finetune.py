@@ -13,6 +13,8 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+from PySide6.QtWidgets import QLabel  # noqa: E402
+
 from colorizer_app.gui import finetune_worker, workers  # noqa: E402
 from colorizer_app.gui.finetune_dialog import FineTuneDialog, eta_text  # noqa: E402
 from colorizer_app.gui.loss_chart import MAX_POINTS, LossChart, nice_ticks  # noqa: E402
@@ -224,6 +226,8 @@ def test_pause_holds_and_cancel_leaves_no_file(qtbot, dialog, models, tmp_path):
         dialog.cancel_button.click()
     assert blocker.args[0].path is None and blocker.args[0].steps < 100_000
     assert dialog.result_label.text() == "Cancelled; nothing was saved."
+    said = [label for label in dialog.findChildren(QLabel) if "nothing was saved" in label.text()]
+    assert said == [dialog.result_label]  # said once
     qtbot.waitUntil(lambda: not dialog.running)
     assert user_files() == [f"{models}.safetensors"]  # no model, no temporary file
     assert dialog.start_button.isEnabled()  # ready to try again

@@ -10,12 +10,13 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, QUrl  # noqa: E402
+from PySide6.QtCore import QItemSelectionModel, QMimeData, QPoint, QRect, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDragLeaveEvent, QGuiApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from colorizer_app.gui import main_window as main_window_mod  # noqa: E402
 from colorizer_app.gui.batch import remaining_text  # noqa: E402
+from colorizer_app.gui.export_dialog import ExportDialog, ExportOptions  # noqa: E402
 from colorizer_app.gui.main_window import fit_rect  # noqa: E402
 from colorizer_app.gui.photo_list import PhotoListModel  # noqa: E402
 from colorizer_app.gui.wording import (  # noqa: E402
@@ -24,7 +25,7 @@ from colorizer_app.models.registry import ModelEntry  # noqa: E402
 from colorizer_app.session.photos import State  # noqa: E402
 
 from gui_helpers import (  # noqa: E402,F401  (fixtures)
-    gray_photo, load, settings_path, tiny_models, tiny_models_dir, wait_idle, window)
+    colour_jpeg_with_metadata, gray_photo, load, settings_path, tiny_models, tiny_models_dir, wait_idle, window)
 
 
 def entry(name, family, bundled=True):
@@ -264,7 +265,7 @@ def test_export_of_differently_coloured_photos_offers_to_recolour(qtbot, window,
     assert first.params.vibrance == 1.0 and second.params.vibrance == 0.5
 
     asked = []
-    window.confirm_mixed_export = lambda used, current: asked.append((used, current)) or "recolour"
+    window.confirm_mixed_export = lambda used, current, uncoloured: asked.append((used, current)) or "recolour"
     opts = ExportOptions(scope="all", folder=tmp_path / "out", fmt="png", quality=95, pattern="{stem}_c")
     with qtbot.waitSignal(window.exportFinished, timeout=20000) as blocker:
         window.export_photos(window.photos.photos, opts)
@@ -350,3 +351,173 @@ def test_show_file_says_where_the_model_is_when_no_file_manager_opens(qtbot, win
     assert not d.reveal_selected()
     assert str(d.selected().path) in d.note.text()
     d.close()
+
+
+# --------------------------------------------------------------------------- messages about the right photos
+
+
+def answer_next_dialog(answer) -> list:
+    """Once the next modal dialog is open, hand it to `answer` (which must close it); returns a
+    list that gets what `answer` returned."""
+    got = []
+
+    def poll(tries: int = 500) -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            if tries:
+                QTimer.singleShot(10, lambda: poll(tries - 1))
+            return
+        got.append(answer(dialog))
+
+    QTimer.singleShot(0, poll)
+    return got
+
+
+def read_and_cancel(box: QMessageBox) -> tuple[str, list[str]]:
+    said = box.text(), sorted(b.text().replace("&", "") for b in box.buttons())
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    return said
+
+
+def bad_files(folder: Path) -> list[Path]:
+    """Files with a photo's name that do not open: empty, text, and a PNG cut short."""
+    folder.mkdir(parents=True, exist_ok=True)
+    empty = folder / "empty.jpg"
+    empty.write_bytes(b"")
+    text = folder / "text.jpg"
+    text.write_text("a shopping list, not a photo")
+    truncated = gray_photo(folder / "truncated.png", 200, 150)
+    truncated.write_bytes(truncated.read_bytes()[:300])
+    return [empty, text, truncated]
+
+
+def test_open_recent_offers_only_files_that_opened(qtbot, window, tmp_path):
+    good = gray_photo(tmp_path / "good.png", 40, 30)
+    _, failures = load(qtbot, window, [*bad_files(tmp_path / "bad"), good])
+    assert {p.name for p, _ in failures} == {"empty.jpg", "text.jpg", "truncated.png"}
+    assert window.settings.get("paths/recent") == [str(good.resolve())]
+    load(qtbot, window, [tmp_path / "bad"])  # a folder in which nothing opens
+    assert window.settings.get("paths/recent") == [str(good.resolve())]
+    window.recent_menu.aboutToShow.emit()
+    assert [a.text() for a in window.recent_menu.actions() if a.text()] == [str(good.resolve()), "Clear Recent"]
+
+    # a recent file that no longer opens leaves the list
+    window.clear_list()
+    good.write_text("saved over by mistake")
+    load(qtbot, window, [good])
+    assert window.settings.get("paths/recent") == []
+    wait_idle(qtbot, window)
+
+
+def test_a_note_about_one_photo_goes_when_another_is_shown(qtbot, window, tmp_path):
+    text = tmp_path / "text.jpg"
+    text.write_text("a shopping list, not a photo")
+    gray = gray_photo(tmp_path / "gray.png", 60, 40)
+    colour = colour_jpeg_with_metadata(tmp_path / "colour.jpg")
+    load(qtbot, window, [text, gray, colour])
+    photos = {p.name: p for p in window.photos.photos}
+    bar = window.statusBar()
+    window.list_view.set_current_photo(photos["gray.png"])
+    window.list_view.set_current_photo(photos["text.jpg"])
+    assert bar.currentMessage().startswith("text.jpg: ")
+
+    window.registry["remove"].trigger()  # Del: the next photo is shown
+    assert [p.name for p in window.photos.photos] == ["gray.png", "colour.jpg"]
+    assert window.current_photo() is photos["gray.png"]
+    assert bar.currentMessage() == ""
+
+    window.list_view.set_current_photo(photos["colour.jpg"])
+    assert "colour.jpg is a colour photo" in bar.currentMessage()
+    window.list_view.set_current_photo(photos["gray.png"])
+    assert bar.currentMessage() == ""
+
+    # a message about something else stays
+    window.list_view.set_current_photo(photos["colour.jpg"])
+    window.status("Exported 2 photos to the desktop", 8000)
+    window.list_view.set_current_photo(photos["gray.png"])
+    assert bar.currentMessage() == "Exported 2 photos to the desktop"
+    wait_idle(qtbot, window)
+
+
+def test_replace_question_speaks_of_one_file_or_several(qtbot, window, tmp_path):
+    window.controls.set_model("tiny-const")
+    load(qtbot, window, [gray_photo(tmp_path / "a.png", 40, 30), gray_photo(tmp_path / "b.png", 40, 30, seed=1)])
+    wait_idle(qtbot, window)
+    out = tmp_path / "out"
+    out.mkdir()
+    opts = ExportOptions(scope="all", folder=out, fmt="png", quality=95, pattern="{stem}_c")
+    (out / "a_c.png").write_bytes(b"keep me")
+    said = answer_next_dialog(read_and_cancel)
+    assert window.export_photos(window.photos.photos, opts) is None
+    (text, buttons), = said
+    assert text.startswith(f"1 file already exists in {out}") and "a_c.png" in text
+    assert buttons == ["Cancel", "Replace", "Skip It"]
+
+    (out / "b_c.png").write_bytes(b"keep me too")
+    said = answer_next_dialog(read_and_cancel)
+    assert window.export_photos(window.photos.photos, opts) is None
+    (text, buttons), = said
+    assert text.startswith(f"2 files already exist in {out}")
+    assert buttons == ["Cancel", "Replace", "Skip Those"]
+    assert (out / "a_c.png").read_bytes() == b"keep me"
+    wait_idle(qtbot, window)
+
+
+def test_export_example_names_a_photo_that_will_be_exported(qtbot, window, tmp_path):
+    empty, text, truncated = bad_files(tmp_path / "bad")
+    first, second = gray_photo(tmp_path / "first.png", 40, 30), gray_photo(tmp_path / "second.png", 40, 30, seed=1)
+    load(qtbot, window, [empty, first, text, truncated, second])
+    sm = window.list_view.selectionModel()
+
+    def read(dialog: ExportDialog) -> dict[str, str]:
+        """The example line for each choice of photos the dialog offers."""
+        lines = {}
+        for button in dialog.scope_buttons.buttons():
+            if button.isEnabled():
+                button.click()
+                lines[button.text()] = dialog.preview.text()
+        dialog.reject()
+        return lines
+
+    # all selected, the current photo one that failed: it is neither counted nor the example
+    sm.setCurrentIndex(window.photos.index(0), QItemSelectionModel.SelectionFlag.NoUpdate)
+    window.list_view.selectAll()
+    got = answer_next_dialog(read)
+    window.registry["export"].trigger()
+    assert got == [{"Selected (2)": "first.png → first_color.png", "All (2)": "first.png → first_color.png"}]
+
+    # a good current photo is its own example; the selection's is still the first to be exported
+    sm.setCurrentIndex(window.photos.index(4), QItemSelectionModel.SelectionFlag.NoUpdate)
+    got = answer_next_dialog(read)
+    window.registry["export"].trigger()
+    assert got == [{"Current photo (1)": "second.png → second_color.png",
+                    "Selected (2)": "first.png → first_color.png", "All (2)": "first.png → first_color.png"}]
+    wait_idle(qtbot, window)
+
+
+def test_mixed_export_question_tells_uncoloured_photos_apart(qtbot, window, tmp_path):
+    window.controls.set_model("tiny-const")
+    load(qtbot, window, [gray_photo(tmp_path / "a.png", 50, 40)])
+    a = window.photos.photos[0]
+    qtbot.waitUntil(lambda: a.params is not None and not window.is_busy(), timeout=15000)
+    load(qtbot, window, [gray_photo(tmp_path / f"{n}.png", 50, 40, seed=i) for i, n in enumerate("bcd", 1)])
+    b, c, d = window.photos.photos[1:]
+    assert window.current_photo() is b
+    window.controls.vibrance.setValue(0.5)  # b, on show, is coloured again with it
+    qtbot.waitUntil(lambda: b.params is not None and b.params.vibrance == 0.5 and not window.is_busy(),
+                    timeout=15000)
+    assert a.params.vibrance == 1.0 and c.params is None and d.params is None
+
+    said = answer_next_dialog(read_and_cancel)
+    opts = ExportOptions(scope="all", folder=tmp_path / "out", fmt="png", quality=95, pattern="{stem}_c")
+    with qtbot.assertNotEmitted(window.exportFinished):
+        assert window.export_photos(window.photos.photos, opts) is None
+    (text, buttons), = said
+    lines = [line for line in text.splitlines() if line.startswith("• ")]
+    assert sorted(lines) == sorted([
+        "• 1 coloured with tiny-const, colour strength 1.00, working size 256 px",
+        "• 1 coloured with tiny-const, colour strength 0.50, working size 256 px",
+        "• 2 not coloured yet: they will be coloured with the current settings"]), text
+    assert "Recolour All" in buttons and "Export As They Are" in buttons
+    assert not (tmp_path / "out").exists()
+    wait_idle(qtbot, window)

@@ -318,3 +318,50 @@ def test_split_render_is_dark_left_of_the_divider_and_bright_right(viewer):
         assert off.x() + 10 < x - 15 and x + 15 < off.x() + 300 * zoom - 10
         assert frame[y, x - 15].max() < 40
         assert frame[y, x + 15].min() > 215
+
+
+def _split_sides(viewer):
+    """The widths of the photo left and right of the divider, and the darkest pixel left of it
+    and the brightest right of it, on the row through the photo's lower part."""
+    (pane,) = viewer.panes()
+    frame = qimage_to_numpy(viewer.grab().toImage()).astype(int)
+    photo, x = pane.photo_rect(), pane.divider_x()
+    y = int(photo.top() + photo.height() * 0.8)  # below the captions and the handle
+    left = frame[y, int(photo.left()) + 1:int(x) - 3]
+    right = frame[y, int(x) + 3:int(photo.right()) - 1]
+    return x - photo.left(), photo.right() - x, left, right
+
+
+def test_the_divider_stays_on_the_photo_for_any_shape_and_zoom(viewer, qtbot):
+    """Moved near the left edge of a landscape photo, the divider is still on a portrait photo
+    and at actual size: part of the photo shows before, part after."""
+    viewer.set_images(gray_image(300, 200, value=0), rgb_image(300, 200, value=255))
+    viewer.set_divider(0.1)
+    (pane,) = viewer.panes()
+    assert pane.photo_rect().width() == pytest.approx(600, abs=1)  # the landscape photo fills the pane
+
+    viewer.set_images(gray_image(100, 200, value=0), rgb_image(100, 200, value=255))  # portrait
+    photo = pane.photo_rect()
+    assert photo.width() == pytest.approx(200, abs=1) and photo.left() == pytest.approx(200, abs=1)
+    before_w, after_w, left, right = _split_sides(viewer)
+    assert before_w == pytest.approx(0.1 * photo.width(), abs=1) and after_w > 0
+    assert left.size and left.max() < 40  # the original shows left of the divider...
+    assert right.size and right.min() > 215  # ...and the colour right of it
+
+    viewer.set_images(gray_image(300, 200, value=0), rgb_image(300, 200, value=255))
+    viewer.set_divider(0.9)
+    viewer.actual_size()  # 300 x 200 in a 600 x 400 pane: margins all round
+    photo = pane.photo_rect()
+    assert photo.width() == pytest.approx(300, abs=1)
+    before_w, after_w, left, right = _split_sides(viewer)
+    assert before_w > 0 and after_w == pytest.approx(0.1 * photo.width(), abs=1)
+    assert left.size and left.max() < 40
+    assert right.size and right.min() > 215
+
+    # dragging the divider far past the photo's edge leaves it at the edge, not in the margin
+    y = int(photo.center().y())
+    start = QPoint(round(pane.divider_x()) + 2, y)
+    qtbot.mousePress(pane, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(pane, QPoint(5, y))
+    qtbot.mouseRelease(pane, Qt.MouseButton.LeftButton, pos=QPoint(5, y))
+    assert viewer.divider() == 0.0 and pane.divider_x() == pytest.approx(photo.left(), abs=1)

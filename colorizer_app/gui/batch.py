@@ -9,13 +9,13 @@ reason, instead of vanishing or being counted as done.
 from __future__ import annotations
 
 import time
-
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
 from ..session import jobs
-from ..session.export import ExportOptions, ExportReport, plan_export
+from ..session.export import ExportItem, ExportOptions, ExportReport, plan_export
 from ..session.params import Params
 from ..session.photos import Photo, State
 from .export_dialog import ExportDialog
@@ -171,15 +171,18 @@ class BatchController(QObject):
         w = self.window
         cur = w.current_photo()
         s = w.settings
-        counts = {"current": len(self.session.exportable([cur] if cur else [])),
-                  "selected": len(self.session.exportable(w.list_view.selected_photos())),
-                  "all": len(self.session.exportable(self.session.photos))}
+        exportable = {"current": self.session.exportable([cur] if cur else []),
+                      "selected": self.session.exportable(w.list_view.selected_photos()),
+                      "all": self.session.exportable(self.session.photos)}
+        counts = {scope: len(photos) for scope, photos in exportable.items()}
+        # the file name example is one of the photos that will be written, never one that failed
+        examples = {scope: photos[0].path for scope, photos in exportable.items() if photos}
         if scope is None:
             scope = "selected" if counts["selected"] > 1 else "current"
         folder = s.get("paths/last_export_dir") or (str(cur.path.parent) if cur else "")
         dialog = ExportDialog(w, folder=folder, fmt=s.get("export/format"), quality=s.get("export/quality"),
                               pattern=s.get("export/pattern"), scope=scope, counts=counts,
-                              example=cur.path if cur else None)
+                              examples=examples)
         if dialog.exec() != ExportDialog.DialogCode.Accepted:
             return
         options = dialog.options()
@@ -204,9 +207,12 @@ class BatchController(QObject):
         w = self.window
         current = w.current_params()
         plan = plan_export(photos, self.session.photos, options, current, self.session.params_for)
-        used = plan.settings_used()
-        if len(used) > 1:
-            answer = w.confirm_mixed_export(used, current)
+        if len(plan.settings_used()) > 1:
+            # the photos without a result would be counted with the current settings: they are
+            # told apart, as they are coloured on the way whatever the answer
+            uncoloured = [i for i in plan.items if self._never_coloured(i)]
+            coloured = replace(plan, items=[i for i in plan.items if not self._never_coloured(i)])
+            answer = w.confirm_mixed_export(coloured.settings_used(), current, len(uncoloured))
             if answer == "cancel":
                 return None
             if answer == "recolour" and current is not None:
@@ -227,6 +233,10 @@ class BatchController(QObject):
         computing = [self.session.find(i.ref.id) for i in plan.items if i.colourise]
         return self._start(job, [p for p in computing if p is not None], len(plan.items),
                            f"Exporting {plural(len(plan.items), 'photo')} to {options.folder}")
+
+    def _never_coloured(self, item: ExportItem) -> bool:
+        photo = self.session.find(item.ref.id)
+        return photo is None or photo.params is None
 
     def _export_done(self, report: ExportReport) -> None:
         w = self.window

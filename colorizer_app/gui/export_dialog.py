@@ -31,10 +31,12 @@ FORMAT_LABELS = {"png": "PNG (lossless)", "jpg": "JPEG", "tif": "TIFF (lossless)
 class ExportDialog(QDialog):
     def __init__(self, parent=None, *, folder: str = "", fmt: str = "png", quality: int = 95,
                  pattern: str = "{stem}_color", scope: str = "all", counts: dict[str, int] | None = None,
-                 example: Path | None = None):
+                 examples: dict[str, Path] | None = None):
+        """`counts`: how many photos each scope would export; `examples`: the first of them, whose
+        file name shows what the pattern makes."""
         super().__init__(parent)
         self.setWindowTitle("Export colourised photos")
-        self._example = example or Path("photo.jpg")
+        self._examples = examples or {}
         counts = counts or {}
 
         self.scope_buttons = QButtonGroup(self)
@@ -103,6 +105,7 @@ class ExportDialog(QDialog):
         self.format_combo.currentIndexChanged.connect(self._validate)
         self.pattern_edit.textChanged.connect(self._validate)
         self.folder_edit.textChanged.connect(self._validate)
+        self.scope_buttons.idToggled.connect(self._validate)
         self._validate()
         self.resize(520, self.sizeHint().height())
 
@@ -115,15 +118,15 @@ class ExportDialog(QDialog):
         fmt = self.format_combo.currentData()
         self.quality.setEnabled(fmt in ("jpg", "webp"))
         ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        scope = self.scope_buttons.checkedButton()
+        source = self._examples.get(SCOPES[max(0, self.scope_buttons.checkedId())], Path("photo.jpg"))
         try:
-            example = output_path(self._example, Path(self.folder_edit.text() or "."), fmt,
-                                  self.pattern_edit.text())
+            example = output_path(source, Path(self.folder_edit.text() or "."), fmt, self.pattern_edit.text())
         except ValueError as e:
             self.preview.setText(f"<span style='color:#d23b3b'>{e}</span>")
             ok_button.setEnabled(False)
             return False
-        self.preview.setText(f"{self._example.name} → {example.name}")
-        scope = self.scope_buttons.checkedButton()
+        self.preview.setText(f"{source.name} → {example.name}")
         ok_button.setEnabled(bool(self.folder_edit.text().strip()) and scope is not None and scope.isEnabled())
         return True
 

@@ -378,7 +378,7 @@ class FineTuneDialog(QDialog):
             return
         if result.path is None:
             self.progress_bar.setFormat(f"Cancelled at step {result.steps}")
-            self.status_label.setText("Cancelled; nothing was saved.")
+            self.status_label.clear()  # the result below says it, as after a failure
             self.result_label.setText("Cancelled; nothing was saved.")
             self.result_label.setStyleSheet("")
         else:

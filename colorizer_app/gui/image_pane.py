@@ -49,7 +49,7 @@ class ImagePane(QWidget):
     never takes keyboard focus; a click passes focus to the `PhotoViewer`, which handles keys.
     """
 
-    dividerMoved = Signal(float)  # the user dragged the divider to this fraction of the width
+    dividerMoved = Signal(float)  # the user dragged the divider to this fraction of the photo's visible width
     # colour hints (only in hint mode, on a pane that shows colour): positions are fractions of the photo
     hintClicked = Signal(float, float, QPoint)  # a click on the photo off any marker (global position)
     markerClicked = Signal(int, QPoint)  # a click on marker i, without dragging it
@@ -231,9 +231,17 @@ class ImagePane(QWidget):
         return self._state.top_left(self._physical_size()) / dpr
 
     def divider_x(self) -> float:
-        """The divider's x in logical coordinates, on a whole device pixel."""
+        """The divider's x in logical coordinates, on a whole device pixel. The divider is a
+        fraction of the photo's visible width, not of the pane's, so it stays on the photo
+        whatever the photo's shape, the zoom and the pan."""
+        area = self._visible_image_rect()
         dpr = self.devicePixelRatioF()
-        return round(self._divider * self.width() * dpr) / dpr
+        return round((area.left() + self._divider * area.width()) * dpr) / dpr
+
+    def photo_rect(self) -> QRectF:
+        """Where the photo is on screen: the part of the pane it covers (the whole pane when
+        there is no photo)."""
+        return self._visible_image_rect()
 
     # --- painting -----------------------------------------------------------------------------
 
@@ -536,8 +544,9 @@ class ImagePane(QWidget):
             self.unsetCursor()
 
     def _divider_from_x(self, x: float) -> None:
-        if self.width() > 0:
-            self.dividerMoved.emit(_clamp(x / self.width(), 0.0, 1.0))
+        area = self._visible_image_rect()
+        if area.width() > 0:
+            self.dividerMoved.emit(_clamp((x - area.left()) / area.width(), 0.0, 1.0))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:

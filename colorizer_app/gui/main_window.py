@@ -8,6 +8,7 @@ photos (batch.py). No photo's pixels are kept here: the viewer holds the current
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from ..imaging.files import SUPPORTED_EXTENSIONS
+from ..imaging.files import SUPPORTED_EXTENSIONS, path_key
 from ..models import registry
 from ..session import jobs
 from ..session.export import ExportOptions
@@ -81,6 +82,8 @@ class MainWindow(QMainWindow):
         self._loads: dict[int, tuple[list, list]] = {}  # load job -> (photos opened, failures)
         self._new_rows: dict[int, bool] = {}  # load job -> has it selected its first new photo yet?
         self._found: dict[int, int] = {}  # load job -> photos found: "Opening 37 of 120…" as they arrive
+        self._remember: dict[int, list[Path]] = {}  # load job -> paths for the recent list, if they open
+        self._photo_note = ""  # the status bar's word on the current photo, cleared when another is shown
         self.closing = False
         self.finetune_dialog: FineTuneDialog | None = None  # made on first use, then kept
         self.manage_dialog: ManageModelsDialog | None = None
@@ -374,13 +377,28 @@ class MainWindow(QMainWindow):
             self.recent_menu.addSeparator()
             self.recent_menu.addAction("Clear Recent", lambda: self.settings.set("paths/recent", []))
 
+    def _update_recent(self, paths: list[Path]) -> None:
+        """Once opening is over, the files that opened, and the folders any photo opened from, go
+        to the top of the recent list; a file that no longer opens leaves it, so the list offers
+        only what works."""
+        for p in reversed(paths):
+            if p.is_dir():
+                inside = os.path.join(path_key(p), "")
+                if any(photo.loaded and photo.key.startswith(inside) for photo in self.session.photos):
+                    self.settings.add_recent(p)
+                continue
+            photo = self.session.find_path(p)
+            if photo is not None and photo.loaded:
+                self.settings.add_recent(p)
+            elif photo is not None and photo.unreadable:
+                gone = str(p.resolve())
+                self.settings.set("paths/recent", [r for r in self.settings.get("paths/recent") if r != gone])
+
     def add_paths(self, paths, remember: bool = True) -> Job:
         """Open files and folders (folders are searched) on the io thread; returns the job."""
         paths = [Path(p) for p in paths]
-        if remember:
-            for p in reversed(paths[:10]):
-                self.settings.add_recent(p)
         job = Job(jobs.load_photos, self.session.renderer, paths, kind="load")
+        self._remember[job.id] = paths[:10] if remember else []
         self._loads[job.id] = ([], [])
         self._new_rows[job.id] = False
         self._found[job.id] = 0
@@ -450,6 +468,7 @@ class MainWindow(QMainWindow):
         self._new_rows.pop(job.id, None)
         self._found.pop(job.id, None)
         opened, failures = self._loads.pop(job.id)
+        self._update_recent(self._remember.pop(job.id, []))
         msg = f"Opened {len(opened)} photo{'s' if len(opened) != 1 else ''}"
         if failures:
             msg += f"; {len(failures)} could not be opened (see the list)"
@@ -496,11 +515,16 @@ class MainWindow(QMainWindow):
         self.hints.photo_changed()
         self.restoration.photo_changed()
         self.update_actions()
+        note = ""
         if photo is not None and photo.is_colour:
-            self.status(f"{photo.name} is a colour photo: its lightness is used and its colours will be replaced.",
-                        8000)
+            note = f"{photo.name} is a colour photo: its lightness is used and its colours will be replaced."
         elif photo is not None and photo.error:
-            self.status(f"{photo.name}: {photo.error}", 8000)
+            note = f"{photo.name}: {photo.error}"
+        if note:
+            self.status(note, 8000)
+        elif self._photo_note and self.statusBar().currentMessage() == self._photo_note:
+            self.statusBar().clearMessage()  # it was about the photo no longer shown
+        self._photo_note = note
 
     # ============================================================================ view
 
@@ -656,15 +680,21 @@ class MainWindow(QMainWindow):
     def export_photos(self, photos: list[Photo], options: ExportOptions) -> Job | None:
         return self.batch.export_photos(photos, options)
 
-    def confirm_mixed_export(self, used: dict[Params, int], current: Params | None) -> str:
-        """The results to be written came from different models or settings: 'recolour' them all
-        with the current ones, export them 'as_is', or 'cancel' (tests replace this)."""
-        lines = "\n".join(f"• {n} with {params_words(p, self.photos.model_title)}"
-                          for p, n in sorted(used.items(), key=lambda kv: -kv[1])[:8])
+    def confirm_mixed_export(self, used: dict[Params, int], current: Params | None, uncoloured: int = 0) -> str:
+        """The photos to export would be written with different models or settings: `used` counts
+        the photos coloured with each, `uncoloured` those not coloured yet (they are coloured with
+        the current settings on the way). 'recolour' them all with the current ones, export them
+        'as_is', or 'cancel' (tests replace this)."""
+        title = self.photos.model_title
+        lines = [f"• {n} coloured with {params_words(p, title)}"
+                 for p, n in sorted(used.items(), key=lambda kv: -kv[1])[:8]]
+        if uncoloured:
+            lines.append(f"• {uncoloured} not coloured yet: "
+                         f"{'it' if uncoloured == 1 else 'they'} will be coloured with the current settings")
         box = QMessageBox(QMessageBox.Icon.Question, "Photos coloured differently",
-                          "The photos to export were coloured with different models or settings:\n\n"
-                          f"{lines}\n\nRecolour them all with the current settings"
-                          + (f" ({params_words(current, self.photos.model_title)})" if current else "")
+                          "The photos to export would not all be coloured the same way:\n\n"
+                          + "\n".join(lines) + "\n\nRecolour them all with the current settings"
+                          + (f" ({params_words(current, title)})" if current else "")
                           + ", or export each as it is?", parent=self)
         recolour_b = box.addButton("Recolour All", QMessageBox.ButtonRole.AcceptRole)
         as_is_b = box.addButton("Export As They Are", QMessageBox.ButtonRole.ActionRole)
@@ -678,11 +708,12 @@ class MainWindow(QMainWindow):
     def confirm_overwrite(self, existing: list[Path]) -> str:
         """'overwrite', 'skip' or 'cancel' (tests replace this)."""
         names = "\n".join(p.name for p in existing[:12]) + ("\n…" if len(existing) > 12 else "")
-        box = QMessageBox(QMessageBox.Icon.Question, "Replace existing files?",
-                          f"{len(existing)} file{'s' if len(existing) != 1 else ''} already exist in "
-                          f"{existing[0].parent}:\n\n{names}", parent=self)
+        one = len(existing) == 1
+        what = "1 file already exists" if one else f"{len(existing)} files already exist"
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace the existing file?" if one else "Replace existing files?",
+                          f"{what} in {existing[0].parent}:\n\n{names}", parent=self)
         replace_b = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
-        skip_b = box.addButton("Skip Those", QMessageBox.ButtonRole.AcceptRole)
+        skip_b = box.addButton("Skip It" if one else "Skip Those", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         clicked = box.clickedButton()

@@ -33,9 +33,10 @@ class PhotoViewer(QWidget):
     Zoom 1.0 (100%) means one image pixel per *physical* screen pixel, also on high-DPI screens,
     so "actual size" really is pixel-exact; `zoom()` and `zoomChanged` use that unit.
 
-    The divider is a fraction of the pane's width (not of the image), so it stays on screen
-    whatever the zoom and pan. Keys when the viewer has focus (split mode): Left/Right move it by
-    2% (with Shift 10%), Home/End send it to the edges.
+    The divider is a fraction of the photo's visible width (the part of the photo on screen), so
+    it stays on the photo whatever the zoom and pan, and on a photo of another shape. Keys when the
+    viewer has focus (split mode): Left/Right move it by 2% (with Shift 10%), Home/End send it to
+    the edges.
 
     Several panes are laid out in the grid (a row, a column, ...) that shows the photo largest,
     so a portrait photo is compared side by side and a panorama one above the other.
