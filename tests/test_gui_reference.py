@@ -108,3 +108,28 @@ def test_every_family_can_use_it(qtbot, window):
     for name in ("tiny-const", "tiny-class"):
         window.controls.set_model(name)
         assert box.choose_button.isEnabled() and box.toolTip()
+
+
+def test_a_file_that_is_not_a_photo_is_reported_in_a_box_and_changes_nothing(qtbot, window, tmp_path,
+                                                                              monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    box = window.controls.reference
+    choose(qtbot, box, colour_reference(tmp_path / "postcard.png"))
+    before = window.current_params().reference
+    text = tmp_path / "text.jpg"
+    text.write_text("a shopping list, not a photo")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(text), "")))
+    with qtbot.waitSignal(box.failed, timeout=10000):
+        qtbot.mouseClick(box.choose_button, Qt.MouseButton.LeftButton)
+    # a warning box, as File > Open gives: the file's name and what is wrong with it
+    problem = box.problem_box
+    assert problem.isVisible() and problem.icon() == QMessageBox.Icon.Warning
+    assert problem.text().startswith("text.jpg: not a supported image file")
+    assert "text.jpg: not a supported image file" in box.status.text()
+    # the reference chosen before is still the one used
+    after = window.current_params().reference
+    assert after.palette is before.palette and after.photo is before.photo
+    assert box.swatches.colours and box.strength.isEnabled()
+    problem.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -22,7 +23,10 @@ from PySide6.QtWidgets import (
 
 from ..models.registry import ModelEntry
 from . import engine_loader
-from .wording import BOLDNESS_ENDS, BOLDNESS_LABEL, BOLDNESS_TIP, model_details, model_summary, model_title
+from .wording import (
+    BOLDNESS_ENDS, BOLDNESS_LABEL, BOLDNESS_TIP, SIZE_LABEL, SIZE_TIP, STRENGTH_LABEL, STRENGTH_TIP, model_details,
+    model_summary, model_title,
+)
 from .settings import SIZE_RANGE, TEMPERATURE_RANGE, VIBRANCE_RANGE
 from ..defaults import DEFAULT_TEMPERATURE
 from ..session.params import Params
@@ -49,6 +53,26 @@ def model_temperature(entry: ModelEntry | None) -> float:
     """A model's own temperature (its card), as the command line uses when given none."""
     meta = entry.meta if entry is not None else {}
     return float(meta.get("default_temperature", DEFAULT_TEMPERATURE))
+
+
+class ClampingSpinBox(QSpinBox):
+    """A whole-number box that turns a typed number outside its range into the nearest end of it:
+    Qt's own box silently drops the key that would go past the maximum (2048 became 204)."""
+
+    def _typed_number(self, text: str) -> str:
+        return text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()
+
+    def validate(self, text: str, pos: int):
+        number = self._typed_number(text)
+        if number.isdigit() and int(number) > self.maximum():
+            return QValidator.State.Intermediate, text, pos  # fixed up to the maximum on Enter
+        return super().validate(text, pos)
+
+    def fixup(self, text: str) -> str:
+        number = self._typed_number(text)
+        if number.isdigit():
+            return self.textFromValue(min(self.maximum(), max(self.minimum(), int(number))))
+        return super().fixup(text)
 
 
 class ScaledSlider(QWidget):
@@ -101,7 +125,7 @@ class ControlPanel(QWidget):
 
         self.model_combo = QComboBox()
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(14)
+        self.model_combo.setMinimumContentsLength(8)  # short: the panel must not scroll sideways
         self.model_info = QLabel()
         self.model_info.setWordWrap(True)
         self.model_info.setStyleSheet("color: palette(mid);")
@@ -123,19 +147,19 @@ class ControlPanel(QWidget):
         ends.addSpacing(38)
 
         self.vibrance = ScaledSlider(*VIBRANCE_RANGE, 200)
-        self.vibrance.setToolTip("How strong the colours are: 0 leaves the photo gray, 1 shows them as the "
-                                 "model made them, 2 twice as saturated.")
+        self.vibrance.setToolTip(STRENGTH_TIP)
 
-        self.size = QSpinBox()
+        self.size = ClampingSpinBox()
         self.size.setRange(*SIZE_RANGE)
         self.size.setSingleStep(SIZE_STEP)
         self.size.setSuffix(" px")
         self.size.setKeyboardTracking(False)
-        self.size.setToolTip("How large a copy of the photo the model looks at (its short side). The result "
-                             "always keeps the photo's full size and detail; larger is slower and changes "
-                             "how big the patches of one colour are.")
+        self.size.setToolTip(SIZE_TIP)
 
         self.device = QComboBox()
+        # a GPU's name is long ("Auto (CUDA (NVIDIA GeForce RTX 4090))"): it must not widen the panel
+        self.device.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.device.setMinimumContentsLength(8)
         self.device.addItem("Auto", "auto")  # until torch has loaded and can tell what exists
         self.device.addItem("CPU", "cpu")
         self._device_wanted = "auto"
@@ -143,14 +167,19 @@ class ControlPanel(QWidget):
         form_box = QGroupBox("Colourisation")
         form = QFormLayout(form_box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Model", self.model_combo)
-        form.addRow("", self.model_info)
+        # the picker and its description take the whole width: beside the labels, long model names
+        # were cut off, and the wrapped description got less height than its lines need
+        model_label = QLabel("Model")
+        model_label.setBuddy(self.model_combo)
+        form.addRow(model_label)
+        form.addRow(self.model_combo)
+        form.addRow(self.model_info)
         self.temperature_label = QLabel(BOLDNESS_LABEL)
         self.temperature_label.setToolTip(BOLDNESS_TIP)
         form.addRow(self.temperature_label, self.temperature)
         form.addRow("", self.temperature_ends)
-        form.addRow("Colour strength", self.vibrance)
-        form.addRow("Working size", self.size)
+        form.addRow(STRENGTH_LABEL, self.vibrance)
+        form.addRow(SIZE_LABEL, self.size)
         form.addRow("Device", self.device)
         self.reset_button = QPushButton("Reset to defaults")
         form.addRow("", self.reset_button)
@@ -197,6 +226,7 @@ class ControlPanel(QWidget):
         self.device.clear()
         for label, request in device_items():
             self.device.addItem(label, request)
+            self.device.setItemData(self.device.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         i = self.device.findData(self._device_wanted)
         self.device.setCurrentIndex(i if i >= 0 else 0)
         self.device.blockSignals(False)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QStyle,
 )
 
 from ..imaging.files import SUPPORTED_EXTENSIONS, path_key
@@ -305,7 +306,12 @@ class MainWindow(QMainWindow):
             policy = QFormLayout.RowWrapPolicy.WrapAllRows if compact else QFormLayout.RowWrapPolicy.DontWrapRows
             for form in self.controls.findChildren(QFormLayout):  # labels above their fields
                 form.setRowWrapPolicy(policy)
-            widths = [130, 230] if compact else [240, 300]
+                form.activate()  # so that the panel is measured with its rows as they are now
+            self.controls.layout().invalidate()
+            # the panel is as wide as its widest row and the scroll bar: it never scrolls sideways
+            bar = self.controls_scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+            narrow = self.controls.minimumSizeHint().width() + bar + 2
+            widths = [120, max(230, narrow)] if compact else [240, max(300, narrow)]
             self.resizeDocks([self.list_dock, self.controls_dock], widths, Qt.Orientation.Horizontal)
         if self.samples_button.isVisible():
             self._update_samples_button()

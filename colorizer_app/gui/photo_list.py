@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPalette, QPixmap
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
 from ..session.photos import Photo, Session, State
@@ -18,6 +18,19 @@ STATE_COLOURS = {
     State.DONE: "#2e9d49",
     State.FAILED: "#d23b3b",
 }
+
+
+def without_last_parenthesis(text: str) -> str:
+    """"not a supported image file (JPEG, PNG, …)" -> "not a supported image file"."""
+    if not text.endswith(")"):
+        return text
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            head = text[:i].rstrip()
+            return head if head and not head.endswith(":") else text
+    return text
 
 
 class PhotoListModel(QAbstractListModel):
@@ -69,11 +82,13 @@ class PhotoListModel(QAbstractListModel):
         return self._model_titles.get(str(model)) or Path(model).stem
 
     def status_text(self, photo: Photo, short: bool = False) -> str:
-        """The full line (tooltip), or the `short` one the list shows: the model's name without
-        its parenthesis and no time, so that it fits beside the thumbnail."""
-        if short:
-            return photo.status_text(lambda m: self.model_title(m).split(" (")[0], timed=False)
-        return photo.status_text(self.model_title)
+        """The full line (tooltip), or the `short` one the list shows, so that it fits beside the
+        thumbnail: the model's name without its parenthesis, no time, and why a photo failed
+        without the parenthesis that goes into detail (such as the list of formats)."""
+        if not short:
+            return photo.status_text(self.model_title)
+        text = photo.status_text(lambda m: self.model_title(m).split(" (")[0], timed=False)
+        return without_last_parenthesis(text) if photo.state is State.FAILED else text
 
     def icon(self, photo: Photo) -> QPixmap | None:
         image = photo.result_thumbnail if photo.result_thumbnail is not None else photo.thumbnail
@@ -123,14 +138,77 @@ class PhotoListModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx)
 
 
+def fit_lines(fm: QFontMetrics, pieces: list[str], sep: str, width: int, max_lines: int) -> list[str]:
+    """`pieces` joined by `sep` in at most `max_lines` lines of `width` pixels, broken only between
+    pieces; the last line ends in … where the text goes on (the tooltip has all of it)."""
+    pieces = [p for p in pieces if p]
+    lines: list[str] = []
+    while pieces and len(lines) < max(1, max_lines):
+        line = pieces.pop(0)
+        while pieces and fm.horizontalAdvance(line + sep + pieces[0]) <= width:
+            line += sep + pieces.pop(0)
+        lines.append(line)
+    if pieces:
+        lines[-1] = sep.join([lines[-1], *pieces])
+    return [fm.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in lines]
+
+
 class PhotoDelegate(QStyledItemDelegate):
-    """Thumbnail on the left, name and a coloured state line on the right."""
+    """Thumbnail on the left, the name, a coloured state line and the size on the right; in a
+    narrow list (a small window) the name and state go under the thumbnail, where they have room.
+    Rows are as tall as their lines, so that no line is cut off at the bottom."""
 
     ICON = 64
     PAD = 6
+    GAP = 8  # between the thumbnail and the text
+    SPACING = 2  # between lines
+    LINES = 4  # beside the thumbnail: name, state (two lines when it says why a photo failed), size
+    STACKED_LINES = 3  # under the thumbnail: name and state, the size if there is room
+    MIN_TEXT_WIDTH = 100  # less room than this beside the thumbnail: the text goes under it
+
+    def stacked(self, view) -> bool:
+        """Text under the thumbnail? Judged as if the scroll bar were there, so that showing it
+        cannot switch the layout back and forth."""
+        if view is None:
+            return False
+        width = view.width() - 2 * view.frameWidth() - view.verticalScrollBar().sizeHint().width()
+        return width - 2 * self.PAD - self.ICON - self.GAP < self.MIN_TEXT_WIDTH
+
+    def line_count(self, stacked: bool) -> int:
+        return self.STACKED_LINES if stacked else self.LINES
+
+    def text_height(self, fm: QFontMetrics, lines: int) -> int:
+        return lines * fm.height() + (lines - 1) * self.SPACING
 
     def sizeHint(self, option, index) -> QSize:
-        return QSize(120, self.ICON + 2 * self.PAD)  # as wide as the list: names elide, no side scrolling
+        stacked = self.stacked(option.widget or self.parent())
+        text = self.text_height(QFontMetrics(option.font), self.line_count(stacked))
+        height = self.ICON + self.GAP // 2 + text if stacked else max(self.ICON, text)
+        return QSize(120, height + 2 * self.PAD)  # as wide as the list: no side scrolling
+
+    def icon_rect(self, rect: QRect) -> QRect:
+        return QRect(rect.left() + self.PAD, rect.top() + self.PAD, self.ICON, self.ICON)
+
+    def text_rect(self, rect: QRect, stacked: bool) -> QRect:
+        """Where the lines go in an item's `rect`."""
+        icon = self.icon_rect(rect)
+        bottom_right = QPoint(rect.right() - self.PAD, rect.bottom() - self.PAD)
+        if stacked:
+            return QRect(QPoint(icon.left(), icon.bottom() + 1 + self.GAP // 2), bottom_right)
+        return QRect(QPoint(icon.right() + 1 + self.GAP, icon.top()), bottom_right)
+
+    def text_lines(self, photo: Photo, status: str, font: QFont, width: int, count: int) -> list[tuple[str, str]]:
+        """(kind, text) of the lines that fit in `count` lines of `width` pixels: the name, the
+        state (wrapped), then the size and whether it is a colour original as far as room is left."""
+        bold = QFont(font)
+        bold.setBold(True)
+        fm = QFontMetrics(font)
+        lines = [("name", QFontMetrics(bold).elidedText(photo.name, Qt.TextElideMode.ElideRight, width))]
+        lines += [("status", t) for t in fit_lines(fm, status.split(), " ", width, count - 1)]
+        if photo.size and photo.state is not State.FAILED and len(lines) < count:
+            detail = [f"{photo.size[0]} × {photo.size[1]}", "colour original" if photo.is_colour else ""]
+            lines += [("detail", t) for t in fit_lines(fm, detail, "  ·  ", width, count - len(lines))]
+        return lines
 
     def paint(self, painter, option, index) -> None:
         photo: Photo = index.data(PhotoListModel.PhotoRole)
@@ -142,45 +220,35 @@ class PhotoDelegate(QStyledItemDelegate):
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
         r: QRect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        icon_rect = QRect(r.left() + self.PAD, r.top() + self.PAD, self.ICON, self.ICON)
+        icon_rect = self.icon_rect(r)
+        stacked = self.stacked(option.widget or self.parent())
         pix = index.data(Qt.ItemDataRole.DecorationRole)
         if pix is not None and not pix.isNull():
             scaled = pix.size().scaled(icon_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, scaled.width(), scaled.height())
             target.moveCenter(icon_rect.center())
+            if stacked:  # on the name, not nearer the row above
+                target.moveBottom(icon_rect.bottom())
             painter.drawPixmap(target, pix)
         else:
             painter.fillRect(icon_rect, QColor("#3a3a3a"))
-        text_left = icon_rect.right() + self.PAD + 2
-        text_rect = QRect(text_left, r.top() + self.PAD, r.right() - text_left - self.PAD, self.ICON)
-        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        painter.setPen(option.palette.color(role))
-        font = QFont(option.font)
-        font.setBold(True)
-        painter.setFont(font)
-        fm = painter.fontMetrics()
-        name = fm.elidedText(photo.name, Qt.TextElideMode.ElideRight, text_rect.width())
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, name)
-        painter.setFont(option.font)
-        fm = painter.fontMetrics()
-        line2 = QRect(text_rect.left(), text_rect.top() + fm.height() + 4, text_rect.width(),
-                      text_rect.height() - fm.height() - 4)
-        painter.setPen(QColor(STATE_COLOURS[photo.state]) if not selected
-                       else option.palette.color(QPalette.ColorRole.HighlightedText))
+        area = self.text_rect(r, stacked)
         status = index.model().status_text(photo, short=True)
-        if photo.state is not State.FAILED:
-            elided = fm.elidedText(status, Qt.TextElideMode.ElideRight, line2.width())
-            painter.drawText(line2, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), elided)
-        if photo.size and photo.state is not State.FAILED:
-            painter.setPen(option.palette.color(role if selected else QPalette.ColorRole.PlaceholderText))
-            line3 = line2.translated(0, fm.height() + 2)
-            detail = f"{photo.size[0]} × {photo.size[1]}" + ("  ·  colour original" if photo.is_colour else "")
-            painter.drawText(line3, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
-                             fm.elidedText(detail, Qt.TextElideMode.ElideRight, line3.width()))
-        elif photo.state is State.FAILED:
-            line3 = QRect(line2.left(), line2.top(), line2.width(), self.ICON - fm.height() - 4)
-            painter.drawText(line3, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-                                        | Qt.TextFlag.TextWordWrap), status)
+        lines = self.text_lines(photo, status, option.font, area.width(), self.line_count(stacked))
+        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        pens = {
+            "name": option.palette.color(text_role),
+            "status": option.palette.color(text_role) if selected else QColor(STATE_COLOURS[photo.state]),
+            "detail": option.palette.color(text_role if selected else QPalette.ColorRole.PlaceholderText),
+        }
+        bold = QFont(option.font)
+        bold.setBold(True)
+        step = QFontMetrics(option.font).height() + self.SPACING
+        for i, (kind, text) in enumerate(lines):
+            painter.setFont(bold if kind == "name" else option.font)
+            painter.setPen(pens[kind])
+            line = QRect(area.left(), area.top() + i * step, area.width(), step)
+            painter.drawText(line, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), text)
         painter.restore()
 
 
@@ -193,12 +261,20 @@ class PhotoListView(QListView):
         super().__init__(parent)
         self.setModel(model)
         self.setItemDelegate(PhotoDelegate(self))
+        self._stacked = False  # the delegate's layout the rows were sized for
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setUniformItemSizes(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setMinimumWidth(200)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.selectionModel().currentChanged.connect(self._current_changed)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        stacked = self.itemDelegate().stacked(self)
+        if stacked != self._stacked:  # the text moved under the thumbnails or back: new row heights
+            self._stacked = stacked
+            self.scheduleDelayedItemsLayout()
 
     def photo_model(self) -> PhotoListModel:
         return self.model()  # type: ignore[return-value]

@@ -10,15 +10,15 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
-    QSpinBox,
     QVBoxLayout,
 )
 
 from .. import cpu_threads
 from ..models.registry import ModelEntry
-from .controls import SIZE_STEP, device_items
+from .controls import SIZE_STEP, ClampingSpinBox, device_items
 from .wording import (
-    CONTRAST_LABEL, CONTRAST_TIP, DENOISE_LABEL, DENOISE_TIP, RESTORE_LABEL, RESTORE_TIP, model_title,
+    CONTRAST_LABEL, CONTRAST_TIP, DENOISE_LABEL, DENOISE_TIP, RESTORE_LABEL, RESTORE_TIP, SIZE_LABEL, SIZE_TIP,
+    STRENGTH_LABEL, STRENGTH_TIP, model_title,
 )
 from .settings import CACHE_MB_RANGE, KEYS, SIZE_RANGE, VIBRANCE_RANGE, VIEW_MODES, Settings
 
@@ -38,10 +38,12 @@ class PreferencesDialog(QDialog):
         self.vibrance = QDoubleSpinBox()
         self.vibrance.setRange(*VIBRANCE_RANGE)
         self.vibrance.setSingleStep(0.05)
-        self.size = QSpinBox()
+        self.vibrance.setToolTip(STRENGTH_TIP)
+        self.size = ClampingSpinBox()
         self.size.setRange(*SIZE_RANGE)
         self.size.setSingleStep(SIZE_STEP)
         self.size.setSuffix(" px")
+        self.size.setToolTip(SIZE_TIP)
         self.device = QComboBox()
         for label, request in device_items():
             self.device.addItem(label, request)
@@ -57,15 +59,15 @@ class PreferencesDialog(QDialog):
         self.repair.toggled.connect(self._repair_toggled)
         self.restore = QCheckBox("Start with the controls as last used (otherwise these defaults)")
         self.auto = QCheckBox("Colourise a photo as soon as it is shown")
-        self.recent_max = QSpinBox()
+        self.recent_max = ClampingSpinBox()
         self.recent_max.setRange(0, 50)
-        self.cache_mb = QSpinBox()
+        self.cache_mb = ClampingSpinBox()
         self.cache_mb.setRange(*CACHE_MB_RANGE)
         self.cache_mb.setSingleStep(256)
         self.cache_mb.setSuffix(" MB")
         self.cache_mb.setToolTip("Memory kept for opened photos and their results; whatever does not fit "
                                  "is read or computed again when it is needed.")
-        self.threads = QSpinBox()
+        self.threads = ClampingSpinBox()
         self.threads.setRange(0, max(cpu_threads.cores() * 2, 2))
         self.threads.setSpecialValueText("Automatic")
         self.threads.setToolTip("Automatic holds up when other programs keep the computer busy: the network "
@@ -75,8 +77,8 @@ class PreferencesDialog(QDialog):
         form = QFormLayout()
         form.addRow(QLabel("<b>Defaults</b>"))
         form.addRow("Model", self.model)
-        form.addRow("Vibrance", self.vibrance)
-        form.addRow("Resolution", self.size)
+        form.addRow(STRENGTH_LABEL, self.vibrance)
+        form.addRow(SIZE_LABEL, self.size)
         form.addRow("Device", self.device)
         form.addRow("View", self.view_mode)
         form.addRow("New photos", self.repair)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -88,6 +89,8 @@ class ReferenceBox(QGroupBox):
         self.palette: ref.Palette | None = None
         self.photo = None  # a single photo's matching data (models/matching.py), else None
         self._supported = True
+        self._reading: Path | None = None  # the photo or folder being read, named in a failure
+        self.problem_box: QMessageBox | None = None
 
         self.choose_button = QPushButton("From a photo…")
         self.choose_button.setToolTip("Choose a colour photo of the same place, person or kind of thing: "
@@ -192,7 +195,8 @@ class ReferenceBox(QGroupBox):
 
     def load(self, path: str | Path) -> Job:
         """Make the palette of a photo or folder on the panel's thread; returns the job."""
-        self.status.setText(f"Reading the colours of {Path(path).name}…")
+        self._reading = Path(path)
+        self.status.setText(f"Reading the colours of {self._reading.name}…")
         job = Job(ref.reference_parts, str(path), kind="palette", quiet=(ref.ReferenceError,))
         job.returned.connect(self._palette_made)
         job.errored.connect(self._palette_failed)
@@ -206,8 +210,20 @@ class ReferenceBox(QGroupBox):
     def _palette_failed(self, why: str) -> None:
         why = why.strip().splitlines()[-1] if why.strip() else "unknown error"
         why = why.split(": ", 1)[1] if why.startswith(("ReferenceError", "colorizer_app")) else why
+        if self._reading is not None:  # its name, as File > Open says it, not the whole path
+            why = why.replace(str(self._reading), self._reading.name, 1)
         self.status.setText(why)
+        self.show_problem("Could not take colours from it", why)
         self.failed.emit(why)
+
+    def show_problem(self, title: str, why: str) -> None:
+        """A warning box, like the one File > Open shows: the panel's own note may be scrolled out
+        of sight, and the reference stays as it was, so nothing else would tell."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, why, parent=self.window())
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)  # work goes on while it is open
+        box.show()
+        self.problem_box = box
 
     def set_palette(self, palette: "ref.Palette | None", photo=None) -> None:
         """A palette (a folder's, a saved one's) or a photo's palette and the photo itself, whose
@@ -246,6 +262,7 @@ class ReferenceBox(QGroupBox):
         name = self.saved.itemData(index)
         if not name:
             return
+        self._reading = None
         try:
             self.set_palette(ref.load_palette(name))
         except ref.ReferenceError as e:
@@ -263,6 +280,7 @@ class ReferenceBox(QGroupBox):
             ref.save_palette(self.palette, name)
         except (ValueError, OSError) as e:
             self.status.setText(str(e))
+            self.show_problem("Could not save the palette", str(e))
             return False
         self.refresh_saved()
         self.saved.setCurrentIndex(max(0, self.saved.findData(name.strip())))

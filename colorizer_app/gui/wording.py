@@ -29,6 +29,15 @@ BOLDNESS_TIP = ("How daring the Vivid model is with colour. Towards “Bolder”
                 "are averaged (calm, washed out).\n\nTechnically: the temperature T of the annealed "
                 "mean over the colour bins, softmax(logits / T); T → 0 is the mode, T = 1 the mean.")
 
+# the side panel's other controls; Preferences uses the same words for its defaults
+STRENGTH_LABEL = "Colour strength"
+STRENGTH_TIP = ("How strong the colours are: 0 leaves the photo gray, 1 shows them as the "
+                "model made them, 2 twice as saturated.")
+SIZE_LABEL = "Working size"
+SIZE_TIP = ("How large a copy of the photo the model looks at (its short side). The result "
+            "always keeps the photo's full size and detail; larger is slower and changes "
+            "how big the patches of one colour are.")
+
 # a reference photo or palette (reference_panel.py), in the viewer; the check boxes' words are
 # short: the side panel is narrow, and the tooltips say the rest
 WITHOUT_REFERENCE = "Without the reference"
