@@ -1,3 +1,3 @@
 """Colorizer: colourise black-and-white photographs offline, at full resolution."""
 
-__version__ = "0.16.0"
+__version__ = "0.16.1"

@@ -86,6 +86,6 @@ def test_a_users_model_keeps_its_name_and_cannot_take_a_shipped_one(tiny_models)
 def test_version_is_one_everywhere():
     out = subprocess.run([sys.executable, "-m", "colorizer_app.cli.main", "--version"],
                          capture_output=True, text=True, check=True).stdout
-    assert out.strip() == f"colorizer {__version__}" and __version__ == "0.16.0"
+    assert out.strip() == f"colorizer {__version__}" and __version__ == "0.16.1"
     metainfo = resources.linux_dir() / f"{resources.APP_ID}.metainfo.xml"
     assert ET.parse(metainfo).getroot().find("releases/release").get("version") == __version__
