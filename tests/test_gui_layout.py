@@ -69,6 +69,21 @@ def test_a_working_size_typed_above_the_largest_becomes_the_largest(qtbot, windo
         assert spin.value() == 512
 
 
+def test_a_colour_strength_typed_above_the_largest_becomes_the_largest(qtbot, window):
+    from colorizer_app.gui.preferences import PreferencesDialog
+    from colorizer_app.gui.settings import VIBRANCE_RANGE
+
+    dialog = PreferencesDialog(window.settings, window.controls.entries(), window)
+    qtbot.addWidget(dialog)
+    spin = dialog.vibrance
+    for typed, expected in (("2.5", VIBRANCE_RANGE[1]), ("3", VIBRANCE_RANGE[1]), ("1.25", 1.25)):
+        spin.lineEdit().selectAll()
+        qtbot.keyClicks(spin, typed)
+        assert spin.text() == typed  # nothing typed is dropped
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
+        assert spin.value() == expected
+
+
 def test_preferences_call_the_defaults_what_the_side_panel_calls_them(qtbot, window):
     from colorizer_app.gui.preferences import PreferencesDialog
 

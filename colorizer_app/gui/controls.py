@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -55,24 +56,34 @@ def model_temperature(entry: ModelEntry | None) -> float:
     return float(meta.get("default_temperature", DEFAULT_TEMPERATURE))
 
 
-class ClampingSpinBox(QSpinBox):
-    """A whole-number box that turns a typed number outside its range into the nearest end of it:
-    Qt's own box silently drops the key that would go past the maximum (2048 became 204)."""
+class _ClampsTypedNumbers:
+    """A number box that turns a typed number outside its range into the nearest end of it: Qt's
+    own boxes silently drop the key that would go past the maximum (2048 became 204, 2.5 became 2)."""
 
-    def _typed_number(self, text: str) -> str:
-        return text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()
+    def _typed_number(self, text: str) -> float | None:
+        value, ok = self.locale().toDouble(text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip())
+        return value if ok else None
 
     def validate(self, text: str, pos: int):
         number = self._typed_number(text)
-        if number.isdigit() and int(number) > self.maximum():
+        if number is not None and number > self.maximum():
             return QValidator.State.Intermediate, text, pos  # fixed up to the maximum on Enter
         return super().validate(text, pos)
 
     def fixup(self, text: str) -> str:
         number = self._typed_number(text)
-        if number.isdigit():
-            return self.textFromValue(min(self.maximum(), max(self.minimum(), int(number))))
+        if number is not None:
+            kind = type(self.minimum())  # int for a whole-number box
+            return self.textFromValue(kind(min(self.maximum(), max(self.minimum(), number))))
         return super().fixup(text)
+
+
+class ClampingSpinBox(_ClampsTypedNumbers, QSpinBox):
+    pass
+
+
+class ClampingDoubleSpinBox(_ClampsTypedNumbers, QDoubleSpinBox):
+    pass
 
 
 class ScaledSlider(QWidget):

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QVBoxLayout,
@@ -15,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from .. import cpu_threads
 from ..models.registry import ModelEntry
-from .controls import SIZE_STEP, ClampingSpinBox, device_items
+from .controls import SIZE_STEP, ClampingDoubleSpinBox, ClampingSpinBox, device_items
 from .wording import (
     CONTRAST_LABEL, CONTRAST_TIP, DENOISE_LABEL, DENOISE_TIP, RESTORE_LABEL, RESTORE_TIP, SIZE_LABEL, SIZE_TIP,
     STRENGTH_LABEL, STRENGTH_TIP, model_title,
@@ -35,7 +34,7 @@ class PreferencesDialog(QDialog):
         self.model.addItem("First bundled model", "")
         for e in models:
             self.model.addItem(model_title(e), e.name)
-        self.vibrance = QDoubleSpinBox()
+        self.vibrance = ClampingDoubleSpinBox()
         self.vibrance.setRange(*VIBRANCE_RANGE)
         self.vibrance.setSingleStep(0.05)
         self.vibrance.setToolTip(STRENGTH_TIP)
