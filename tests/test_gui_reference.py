@@ -51,6 +51,8 @@ def test_choose_change_strength_and_clear(qtbot, window, tmp_path):
     choose(qtbot, box, colour_reference(tmp_path / "postcard.png"))
     assert box.palette is not None and len(box.palette.colours) == 2
     assert box.photo is not None  # a single photo: its colours go where the same things are
+    # only there, so the note does not promise more, and says where to see it
+    assert "postcard.png" in box.status.text() and box.show_match.text() in box.status.text()
     assert len(box.swatches.colours) == 2 and box.strength.isEnabled()
     params = window.current_params()
     assert params.reference is not None and params.reference.strength == pytest.approx(0.5)

@@ -231,7 +231,10 @@ class ReferenceBox(QGroupBox):
         self.palette, self.photo = palette, photo if palette is not None else None
         self.swatches.set_palette(palette)
         if palette is not None and photo is not None:
-            self.status.setText(f"Colours of {Path(palette.source).name} go where the same things are")
+            # only where the same things are: a reference of other things changes nothing, and the
+            # note says where to see that
+            self.status.setText(f"Colours of {Path(palette.source).name} go where your photo shows the same "
+                                f"things (“{SHOW_MATCH}” shows where)")
         elif palette is not None:
             self.status.setText(f"{len(palette.colours)} colours from {Path(palette.source).name or palette.source}")
         else:
