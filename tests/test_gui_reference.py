@@ -126,7 +126,7 @@ def test_a_file_that_is_not_a_photo_is_reported_in_a_box_and_changes_nothing(qtb
     with qtbot.waitSignal(box.failed, timeout=10000):
         qtbot.mouseClick(box.choose_button, Qt.MouseButton.LeftButton)
     # a warning box, as File > Open gives: the file's name and what is wrong with it
-    problem = box.problem_box
+    problem = window.problem_box
     assert problem.isVisible() and problem.icon() == QMessageBox.Icon.Warning
     assert problem.text().startswith("text.jpg: not a supported image file")
     assert "text.jpg: not a supported image file" in box.status.text()

@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.controls.resetRequested.connect(self.reset_controls)
         # the reference's check boxes: where its colours went, the colour with and without it
         self.controls.reference.viewChanged.connect(self.preview.request)
+        self.controls.reference.problem.connect(lambda title, why: self.show_problems(title, [why]))
         self.warning.connect(lambda text: self.status(text, 10000))
         self.viewer.modeChanged.connect(self._mode_changed)
         self.viewer.zoomChanged.connect(self._zoom_changed)
@@ -397,8 +398,7 @@ class MainWindow(QMainWindow):
             if photo is not None and photo.loaded:
                 self.settings.add_recent(p)
             elif photo is not None and photo.unreadable:
-                gone = str(p.resolve())
-                self.settings.set("paths/recent", [r for r in self.settings.get("paths/recent") if r != gone])
+                self.settings.remove_recent(p)
 
     def add_paths(self, paths, remember: bool = True) -> Job:
         """Open files and folders (folders are searched) on the io thread; returns the job."""

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -79,6 +78,9 @@ class ReferenceBox(QGroupBox):
     changed = Signal()  # the reference or its strength changed: the params did
     released = Signal()  # the strength slider was let go
     failed = Signal(str)  # a reference could not be used (a grayscale photo...)
+    # (title, why) for a warning box: the panel's own note may be scrolled out of sight, and the
+    # reference stays as it was, so nothing else would tell
+    problem = Signal(str, str)
     viewChanged = Signal()  # what the viewer shows of the reference: the two check boxes
 
     def __init__(self, parent=None):
@@ -90,7 +92,6 @@ class ReferenceBox(QGroupBox):
         self.photo = None  # a single photo's matching data (models/matching.py), else None
         self._supported = True
         self._reading: Path | None = None  # the photo or folder being read, named in a failure
-        self.problem_box: QMessageBox | None = None
 
         self.choose_button = QPushButton("From a photo…")
         self.choose_button.setToolTip("Choose a colour photo of the same place, person or kind of thing: "
@@ -213,17 +214,8 @@ class ReferenceBox(QGroupBox):
         if self._reading is not None:  # its name, as File > Open says it, not the whole path
             why = why.replace(str(self._reading), self._reading.name, 1)
         self.status.setText(why)
-        self.show_problem("Could not take colours from it", why)
+        self.problem.emit("Could not take colours from it", why)
         self.failed.emit(why)
-
-    def show_problem(self, title: str, why: str) -> None:
-        """A warning box, like the one File > Open shows: the panel's own note may be scrolled out
-        of sight, and the reference stays as it was, so nothing else would tell."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, why, parent=self.window())
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setModal(False)  # work goes on while it is open
-        box.show()
-        self.problem_box = box
 
     def set_palette(self, palette: "ref.Palette | None", photo=None) -> None:
         """A palette (a folder's, a saved one's) or a photo's palette and the photo itself, whose
@@ -283,7 +275,7 @@ class ReferenceBox(QGroupBox):
             ref.save_palette(self.palette, name)
         except (ValueError, OSError) as e:
             self.status.setText(str(e))
-            self.show_problem("Could not save the palette", str(e))
+            self.problem.emit("Could not save the palette", str(e))
             return False
         self.refresh_saved()
         self.saved.setCurrentIndex(max(0, self.saved.findData(name.strip())))

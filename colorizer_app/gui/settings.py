@@ -182,6 +182,11 @@ class Settings:
         self.set("paths/recent", recent)
         return recent
 
+    def remove_recent(self, path: str | Path) -> None:
+        """Take a file or folder off the recent list (one that no longer opens)."""
+        path = str(Path(path).resolve())
+        self.set("paths/recent", [p for p in self.get("paths/recent") if p != path])
+
 
 def _copy(value: Any) -> Any:
     if isinstance(value, list):
