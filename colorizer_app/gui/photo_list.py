@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, QRect, QSize, Qt, Signal
@@ -22,15 +23,8 @@ STATE_COLOURS = {
 
 def without_last_parenthesis(text: str) -> str:
     """"not a supported image file (JPEG, PNG, …)" -> "not a supported image file"."""
-    if not text.endswith(")"):
-        return text
-    depth = 0
-    for i in range(len(text) - 1, -1, -1):
-        depth += {")": 1, "(": -1}.get(text[i], 0)
-        if depth == 0:
-            head = text[:i].rstrip()
-            return head if head and not head.endswith(":") else text
-    return text
+    head = re.sub(r"\s*\([^()]*\)$", "", text)
+    return head if head and not head.endswith(":") else text
 
 
 class PhotoListModel(QAbstractListModel):
