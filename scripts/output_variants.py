@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from colorizer_app.engine import Colorizer
 from colorizer_app.imaging.io import ImageError, iter_image_files, load_image
 from colorizer_app.imaging.lab import uint8_to_lab_batch
 from colorizer_app.imaging.metrics import MetricAccumulator, format_table
 from colorizer_app.models import pipeline
+from colorizer_app.training.degrade import gaussian_blur
 
 CURVE_KNOTS = np.array([0, 4, 8, 12, 16, 20, 25, 30, 40, 50, 70], float)  # chroma, Lab units
 RIDGE = 0.05  # pull of each knot's gain toward 1, as a share of the mean pixel weight
@@ -63,13 +63,8 @@ def apply_curve(ab: torch.Tensor, gains: np.ndarray) -> torch.Tensor:
 
 
 def smoothed(ab: torch.Tensor, sigma: float) -> torch.Tensor:
-    r = int(3 * sigma)
-    x = torch.arange(-r, r + 1, dtype=torch.float32)
-    k = torch.exp(-x ** 2 / (2 * sigma ** 2))
-    k = (k / k.sum()).repeat(2, 1, 1, 1)
-    a = F.pad(ab[None], (r, r, r, r), mode="replicate")
-    a = F.conv2d(F.conv2d(a, k.view(2, 1, 1, -1), groups=2), k.view(2, 1, -1, 1), groups=2)
-    return a[0]
+    """(2, h, w) ab through the Gaussian blur of the training's old-scan damage, `sigma` cells."""
+    return gaussian_blur(ab[:, None], torch.full((2,), float(sigma)), radius=int(3 * sigma))[:, 0]
 
 
 def photos(folder: Path, limit: int | None = None, every: int = 1):
